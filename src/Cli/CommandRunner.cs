@@ -1,0 +1,28 @@
+using Spectre.Console;
+
+namespace MlNetRnn.Cli;
+
+/// <summary>Runs a command body and turns expected failures into a one-line error and exit code 1.</summary>
+internal static class CommandRunner
+{
+    public static int Run(Action body)
+    {
+        try
+        {
+            body();
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
+            return 130;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            return 1;
+        }
+    }
+
+    public static int Run<T>(Func<T> body) => Run(() => { body(); });
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using MlNetRnn.Onnx;
+using MlNetRnn.Trainers;
+using Spectre.Console;
+
+namespace MlNetRnn.Cli;
+
+/// <summary>
+/// The <c>forecast</c> command's work: hold out the last <c>horizon</c> points, train on the rest, forecast the
+/// hold-out from the last training window, compare with seasonal naive, and write model and report files.
+/// </summary>
+internal static class ForecastJob
+{
+    private sealed class SeriesRow
+    {
+        public float Value { get; set; }
+    }
+
+    public static ForecastSummary Run(ForecastSettings s, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var series = s.DataPath is null ? SeriesCsv.AirPassengers(s.Column) : SeriesCsv.Load(s.DataPath, s.Column);
+        int holdoutStart = series.Values.Length - s.Horizon;
+        if (holdoutStart < s.Window + s.Horizon)
+            throw new ArgumentException(
+                $"{series.Source} has {series.Values.Length} values; holding out the last {s.Horizon} leaves {Math.Max(holdoutStart, 0)}, " +
+                $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
+        if (s.Season < 1 || holdoutStart < s.Season)
+            throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {s.Season}.");
+        float[] train = series.Values[..holdoutStart];
+        float[] actual = series.Values[holdoutStart..];
+        bool log = s.LogTransform && train.All(v => v > 0);
+
+        console.MarkupLine($"[bold]mlnet-rnn forecast[/]: {Markup.Escape(series.Source)} (column '{Markup.Escape(series.Column)}', {series.Values.Length} points); " +
+                           $"training on {series.Labels[0]}..{series.Labels[holdoutStart - 1]}, forecasting {series.Labels[holdoutStart]}..{series.Labels[^1]}.");
+        console.MarkupLine($"{s.Cell}, hidden {s.Hidden}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, window {s.Window}, horizon {s.Horizon}, " +
+                           $"log transform {(log ? "on" : "off")}, seed {s.Seed}, device {s.Device}.");
+
+        var mlContext = new MLContext(seed: s.Seed);
+        var data = mlContext.Data.LoadFromEnumerable(train.Select(v => new SeriesRow { Value = v }));
+        var options = new ForecasterOptions
+        {
+            SeriesColumnName = nameof(SeriesRow.Value),
+            Cell = s.Cell,
+            HiddenSize = s.Hidden,
+            NumberOfLayers = s.Layers,
+            Bidirectional = s.Bidirectional,
+            Window = s.Window,
+            Horizon = s.Horizon,
+            Epochs = s.Epochs,
+            LogTransform = log,
+            Seed = s.Seed,
+            Device = s.Device,
+            InferenceDevice = s.Device,
+            CancellationToken = cancellationToken,
+        };
+
+        ForecastingTransformer model = null!;
+        string? lastLine = null;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("training", maxValue: s.Epochs);
+                options.Progress = new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    task.Value = p.Epoch;
+                    lastLine = p.ValidationLoss is { } v
+                        ? string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} val {v:F5} (best {p.BestEpoch})")
+                        : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} (best {p.BestEpoch})");
+                    task.Description = lastLine;
+                });
+                model = mlContext.Rnn().Forecaster(options).Fit(data);
+                task.Value = task.MaxValue;
+            });
+        using var _ = model;
+
+        float[] forecast = model.Forecast(train);
+        float[] naive = Enumerable.Range(0, s.Horizon).Select(h => train[holdoutStart - s.Season + (h % s.Season)]).ToArray();
+        var metrics = ForecastMetrics.Compute(forecast, actual, s.Horizon);
+        var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
+        var history = model.History!;
+
+        string dir = Path.GetFullPath(s.OutputDirectory);
+        Directory.CreateDirectory(dir);
+        string onnxPath = Path.Combine(dir, "model.onnx");
+        string zipPath = Path.Combine(dir, "model.zip");
+        string pngPath = Path.Combine(dir, "forecast.png");
+        string summaryPath = Path.Combine(dir, "summary.json");
+        model.SaveOnnx(onnxPath);
+        AtomicFile.Write(zipPath, stream => mlContext.Model.Save(model, data.Schema, stream));
+        ForecastPlot.Save(pngPath, series, holdoutStart, forecast, naive,
+            string.Create(CultureInfo.InvariantCulture, $"{s.Cell} forecast: MAPE {metrics.Mape:F2}% vs seasonal naive {naiveMetrics.Mape:F2}%"));
+
+        var summary = new ForecastSummary
+        {
+            Data = series.Source,
+            Column = series.Column,
+            Cell = s.Cell.ToString(),
+            Hidden = s.Hidden,
+            Layers = s.Layers,
+            Bidirectional = s.Bidirectional,
+            Window = s.Window,
+            Horizon = s.Horizon,
+            LogTransform = log,
+            Seed = s.Seed,
+            Mape = metrics.Mape,
+            Rmse = metrics.Rmse,
+            Mae = metrics.Mae,
+            SeasonalNaiveMape = naiveMetrics.Mape,
+            SeasonalNaiveRmse = naiveMetrics.Rmse,
+            Forecast = forecast,
+            Actual = actual,
+            HoldoutLabels = series.Labels[holdoutStart..],
+            ParityMaxAbsDiff = model.Parity!.MaxAbsDiff,
+            EpochsRun = history.EpochsRun,
+            BestEpoch = history.BestEpoch,
+            TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
+            TrainLoss = history.TrainLoss.ToArray(),
+            ValidationLoss = history.ValidationLoss.ToArray(),
+            TrainingDevice = s.Device.Kind == ExecutionDeviceKind.Cpu ? "cpu" : model.Metadata.ContainsKey("training.device_note") ? "cpu" : s.Device.ToString(),
+            Device = model.InferenceDevice.ToString(),
+            Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
+        };
+        AtomicFile.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+
+        var table = new Table().AddColumn("hold-out").AddColumn(new TableColumn("MAPE %").RightAligned()).AddColumn(new TableColumn("RMSE").RightAligned());
+        table.AddRow($"{s.Cell} (epochs {history.EpochsRun}, best {history.BestEpoch})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
+        table.AddRow($"seasonal naive (season {s.Season})", naiveMetrics.Mape.ToString("F2", CultureInfo.InvariantCulture), naiveMetrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
+        console.Write(table);
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"ONNX parity (ONNX Runtime vs TorchSharp): max abs diff {model.Parity.MaxAbsDiff:G3}; inference device: {model.InferenceDevice}; training took {history.Duration.TotalSeconds:F1} s."));
+        console.MarkupLine($"Wrote [green]{Markup.Escape(dir)}[/]: model.onnx, model.zip, forecast.png, summary.json");
+        return summary;
+    }
+
+    /// <summary>Calls the handler on the reporting thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+    {
+        public void Report(T value) => handler(value);
+    }
+}

@@ -1,0 +1,54 @@
+namespace MlNetRnn.Onnx;
+
+/// <summary>
+/// Keys of the model-level <c>metadata_props</c> every exported model carries, so the <c>.onnx</c> file alone
+/// says how to use it. Read them with ONNX Runtime's <c>InferenceSession.ModelMetadata.CustomMetadataMap</c>
+/// or <see cref="OnnxModelInfo"/>. docs/ONNX.md lists them per task.
+/// </summary>
+public static class OnnxMetadataKeys
+{
+    /// <summary>Version of the metadata/graph conventions of this library ("1").</summary>
+    public const string FormatVersion = "mlnetrnn.format_version";
+    /// <summary>The task: <c>forecasting</c>.</summary>
+    public const string Task = "task";
+    /// <summary>Cell: LSTM, GRU, RNN_TANH or RNN_RELU.</summary>
+    public const string Cell = "rnn.cell";
+    /// <summary>Features per time step.</summary>
+    public const string InputSize = "rnn.input_size";
+    /// <summary>Hidden units per layer and direction.</summary>
+    public const string HiddenSize = "rnn.hidden_size";
+    /// <summary>Stacked layers.</summary>
+    public const string NumLayers = "rnn.num_layers";
+    /// <summary>"true" when bidirectional.</summary>
+    public const string Bidirectional = "rnn.bidirectional";
+    /// <summary>"true" when the cells have biases.</summary>
+    public const string Bias = "rnn.bias";
+    /// <summary>How the head reads the sequence: <c>final_state</c>.</summary>
+    public const string Pooling = "head.pooling";
+    /// <summary>Name of the graph input.</summary>
+    public const string InputName = "io.input";
+    /// <summary>Name of the graph output.</summary>
+    public const string OutputName = "io.output";
+    /// <summary>"true": graph inputs are batch-major.</summary>
+    public const string BatchFirst = "io.batch_first";
+    /// <summary>Input window length (forecasting).</summary>
+    public const string Window = "forecast.window";
+    /// <summary>Values forecast per window (forecasting).</summary>
+    public const string Horizon = "forecast.horizon";
+    /// <summary>"true" when inputs and outputs are taken relative to each window's mean in scaled space.</summary>
+    public const string RelativeToWindow = "forecast.relative_to_window";
+    /// <summary>Scaler kind: None, MinMax or Standard.</summary>
+    public const string ScalerKind = "scaler.kind";
+    /// <summary>"true" when ln is applied before scaling.</summary>
+    public const string ScalerLog = "scaler.log";
+    /// <summary>Scaler center (after log), invariant-culture float.</summary>
+    public const string ScalerCenter = "scaler.center";
+    /// <summary>Scaler scale, invariant-culture float.</summary>
+    public const string ScalerScale = "scaler.scale";
+    /// <summary>"true": the graph takes raw values and returns raw values; scaling is inside it.</summary>
+    public const string ScalerInGraph = "scaler.in_graph";
+    /// <summary>Version of the library that exported the model.</summary>
+    public const string ExporterVersion = "exporter.version";
+    /// <summary>TorchSharp version the weights were trained with.</summary>
+    public const string TorchSharpVersion = "torchsharp.version";
+}

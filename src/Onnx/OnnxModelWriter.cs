@@ -1,0 +1,38 @@
+using System.Reflection;
+using Google.Protobuf;
+using MlNetRnn.Onnx.Protobuf;
+
+namespace MlNetRnn.Onnx;
+
+/// <summary>Wraps a graph in a <see cref="ModelProto"/> with the opset, IR version, producer and metadata this library always writes.</summary>
+internal static class OnnxModelWriter
+{
+    /// <summary>ONNX IR version written (pairs with opset 17).</summary>
+    public const long IrVersion = 8;
+
+    /// <summary>Default-domain opset: RNN ops resolve to their opset-14 schema, which both ONNX Runtime CPU and CUDA kernels cover.</summary>
+    public const long Opset = 17;
+
+    /// <summary>Bumped whenever the graph conventions of exported models change.</summary>
+    public const long ModelVersion = 1;
+
+    public static string LibraryVersion { get; } =
+        typeof(OnnxModelWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    public static byte[] Serialize(GraphProto graph, string docString, IEnumerable<KeyValuePair<string, string>> metadata)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "MlNetRnn",
+            ProducerVersion = LibraryVersion,
+            ModelVersion = ModelVersion,
+            DocString = docString,
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
+        foreach (var (key, value) in metadata)
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return model.ToByteArray();
+    }
+}

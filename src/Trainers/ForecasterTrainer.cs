@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetRnn.Onnx;
+using MlNetRnn.Transforms;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Trainers;
+
+/// <summary>
+/// Trains an LSTM, GRU or RNN forecaster with TorchSharp, exports it to ONNX, checks the export against
+/// TorchSharp, and returns a <see cref="ForecastingTransformer"/> that scores through ONNX Runtime.
+/// Create it with <c>mlContext.Rnn().Forecaster(...)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Input and output columns:</para>
+/// <list type="table">
+/// <listheader><term>Column</term><description>Type and meaning</description></listheader>
+/// <item><term><see cref="ForecasterOptions.SeriesColumnName"/></term><description>Single, one row per time step, in time order (series mode).</description></item>
+/// <item><term><see cref="ForecasterOptions.FeatureColumnName"/></term><description>Vector&lt;Single, Window&gt;: the input window (windows mode, or produced from the series).</description></item>
+/// <item><term><see cref="ForecasterOptions.LabelColumnName"/></term><description>Vector&lt;Single, Horizon&gt;: the values that follow the window.</description></item>
+/// <item><term><see cref="ForecasterOptions.ScoreColumnName"/></term><description>Output, Vector&lt;Single, Horizon&gt;: forecasts in original units.</description></item>
+/// </list>
+/// <para>Trainer characteristics: task forecasting (direct multi-horizon regression); normalisation is built in (and embedded in the ONNX graph);
+/// NuGet needed besides Microsoft.ML: MlNetRnn.Trainers plus a libtorch package for training (TorchSharp-cpu) and an ONNX Runtime package
+/// for scoring (Microsoft.ML.OnnxRuntime); exportable to ONNX: always (the model is ONNX).</para>
+/// <para>Training holds a process-wide lock around libtorch's global random generator, so concurrent fits in one process run one after another
+/// and stay reproducible.</para>
+/// </remarks>
+public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
+{
+    private readonly MLContext _mlContext;
+    private readonly ForecasterOptions _options;
+
+    internal ForecasterTrainer(MLContext mlContext, ForecasterOptions options)
+    {
+        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Clone();
+        _options.Validate();
+    }
+
+    /// <summary>A copy of the options this trainer was created with.</summary>
+    public ForecasterOptions Options => _options.Clone();
+
+    /// <summary>Trains on <paramref name="input"/> and returns the fitted, ONNX-backed forecaster.</summary>
+    /// <exception cref="ArgumentException">A column is missing or mistyped, a value is not finite, or the series is too short.</exception>
+    /// <exception cref="InvalidOperationException">CUDA was required and is absent, training diverged, or the ONNX parity check failed.</exception>
+    /// <exception cref="OperationCanceledException">The options' cancellation token was cancelled.</exception>
+    public ForecastingTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options;
+        var host = ((IHostEnvironment)_mlContext).Register("MlNetRnn.Forecaster");
+        using var channel = host.Start("Fit");
+        int seed = o.Seed ?? host.Rand.Next();
+
+        // 1. Data: windows in original units, plus the name used in messages.
+        float[] rawInputs, rawTargets;
+        int count;
+        string source;
+        float[] scalerValues;
+        if (o.SeriesColumnName is not null)
+        {
+            source = $"series column '{o.SeriesColumnName}'";
+            float[] series = SeriesColumnReader.Read(input, o.SeriesColumnName);
+            (rawInputs, rawTargets, count) = SlidingWindows.Build(series, o.Window, o.Horizon, source);
+            int validation = ValidationCount(count, o.ValidationFraction);
+            // The scaler sees only values covered by training windows and their targets: no peeking at validation.
+            scalerValues = series.AsSpan(0, count - validation - 1 + o.Window + o.Horizon).ToArray();
+            if (o.LogTransform)
+                RequirePositive(series, source);
+        }
+        else
+        {
+            source = $"windows in column '{o.FeatureColumnName}'";
+            var all = DenseBatchReader.ReadAll(input, o.FeatureColumnName, o.Window, o.LabelColumnName, o.Horizon);
+            if (all.Rows == 0)
+                throw new ArgumentException($"The training data has no rows in columns '{o.FeatureColumnName}' and '{o.LabelColumnName}'.");
+            (rawInputs, rawTargets, count) = (all.Features, all.Labels!, all.Rows);
+            int validation = ValidationCount(count, o.ValidationFraction);
+            int train = count - validation;
+            scalerValues = rawInputs.AsSpan(0, train * o.Window).ToArray().Concat(rawTargets.AsSpan(0, train * o.Horizon).ToArray()).ToArray();
+            if (o.LogTransform)
+            {
+                RequirePositive(rawInputs, $"column '{o.FeatureColumnName}'");
+                RequirePositive(rawTargets, $"column '{o.LabelColumnName}'");
+            }
+        }
+
+        int validationRows = ValidationCount(count, o.ValidationFraction);
+        int trainRows = count - validationRows;
+        var scaler = SeriesScaler.Fit(scalerValues, o.Scaling, o.LogTransform, source);
+        var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawInputs, o.Window, scaler, o.RelativeToWindow);
+        float[] targets = ForecastPreprocessing.ScaleTargets(rawTargets, o.Horizon, scaler, levels);
+        channel.Info(MessageSensitivity.None,
+            $"{count} windows from the {source}: {trainRows} for training, {validationRows} (the most recent) for validation; scaler {scaler}.");
+
+        var architecture = new RecurrentArchitecture(o.Cell, 1, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
+        var settings = new TrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, o.Shuffle, seed);
+
+        // Held batch for the parity check: validation windows, else the latest training windows (at most 64 rows).
+        int heldRows = Math.Min(64, validationRows > 0 ? validationRows : trainRows);
+        int heldStart = count - heldRows;
+        float[] heldRaw = rawInputs.AsSpan(heldStart * o.Window, heldRows * o.Window).ToArray();
+
+        TrainingHistory history;
+        WeightSet weights;
+        float[] torchReference;
+        string? trainingNote;
+        lock (TorchGate.Lock)
+        {
+            torch.manual_seed(seed);
+            var device = TorchDeviceSelector.Resolve(o.Device, out trainingNote);
+            if (trainingNote is not null)
+                channel.Warning(MessageSensitivity.None, trainingNote);
+            using var network = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
+            network.to(device);
+            history = RegressionTrainingLoop.Train(network, device,
+                inputs.AsSpan(0, trainRows * o.Window).ToArray(), targets.AsSpan(0, trainRows * o.Horizon).ToArray(),
+                inputs.AsSpan(trainRows * o.Window).ToArray(), targets.AsSpan(trainRows * o.Horizon).ToArray(),
+                new long[] { o.Window, 1 }, o.Horizon, settings, o.Progress,
+                message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
+            weights = network.ExportWeights();
+            torchReference = PredictTorch(network, device, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
+        }
+
+        // 2. Export, then prove the export reproduces the trained network.
+        var description = new ForecastingModelDescription(architecture, o.Window, o.Horizon, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName);
+        byte[] onnx = ForecastingOnnxExporter.Export(description, weights, TrainingMetadata(o, history, seed, trainingNote));
+        float[] onnxOutput = OnnxParityCheck.RunOnnx(onnx, o.FeatureColumnName, heldRaw, new long[] { heldRows, o.Window }, o.ScoreColumnName);
+        var parity = OnnxParityCheck.Compare(torchReference, onnxOutput);
+        if (!parity.Passed)
+            throw new InvalidOperationException(OnnxParityCheck.Describe(parity, torchReference, onnxOutput));
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+            $"ONNX parity check passed: max abs diff {parity.MaxAbsDiff:G3} over {parity.Count} values."));
+
+        // 3. Wrap the ONNX model in ML.NET's own OnnxTransformer so Save/Load need no internals.
+        IDataView windowsSchema = o.SeriesColumnName is null
+            ? input
+            : SeriesWindowing.CreateWindows(_mlContext, new float[o.Window + o.Horizon], o.Window, o.Horizon, o.FeatureColumnName, o.LabelColumnName);
+        return ForecastingTransformer.Create(_mlContext, onnx, windowsSchema, o, history, parity, channel);
+    }
+
+    /// <summary>
+    /// Output schema: the window columns (when windowing a series), plus <see cref="ForecasterOptions.ScoreColumnName"/> as Vector&lt;Single, Horizon&gt;.
+    /// </summary>
+    /// <exception cref="ArgumentException">A required input column is missing or mistyped.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => ForecastingSchema.OutputShape(_mlContext, _options, inputSchema);
+
+    private static int ValidationCount(int count, double fraction)
+    {
+        if (fraction <= 0 || count < 2)
+            return 0;
+        int validation = Math.Max(1, (int)Math.Round(count * fraction));
+        return Math.Min(validation, count - 1);
+    }
+
+    private static void RequirePositive(ReadOnlySpan<float> values, string source)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] <= 0f)
+                throw new ArgumentException(
+                    $"The {source} has {values[i].ToString(CultureInfo.InvariantCulture)} at position {i}, but LogTransform needs every value > 0. " +
+                    "Turn LogTransform off or shift the series.");
+        }
+    }
+
+    private static float[] PredictTorch(RecurrentRegressionNetwork network, Device device, float[] rawWindows, int window, int horizon,
+        SeriesScaler scaler, bool relative)
+    {
+        var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawWindows, window, scaler, relative);
+        int rows = levels.Length;
+        network.eval();
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var x = torch.tensor(inputs, new long[] { rows, window, 1 }, device: device);
+        float[] outputs = network.call(x).cpu().data<float>().ToArray();
+        ForecastPreprocessing.UnscaleOutputs(outputs, horizon, scaler, levels);
+        return outputs;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> TrainingMetadata(ForecasterOptions o, TrainingHistory history, int seed, string? trainingNote)
+    {
+        yield return new(ForecastingTransformer.MetadataSeriesColumn, o.SeriesColumnName ?? string.Empty);
+        yield return new(ForecastingTransformer.MetadataLabelColumn, o.LabelColumnName);
+        string torchVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
+                              ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+        yield return new(OnnxMetadataKeys.TorchSharpVersion, torchVersion);
+        yield return new(ForecastingTransformer.MetadataEpochsRun, history.EpochsRun.ToString(CultureInfo.InvariantCulture));
+        yield return new(ForecastingTransformer.MetadataBestEpoch, history.BestEpoch.ToString(CultureInfo.InvariantCulture));
+        yield return new(ForecastingTransformer.MetadataTrainLoss, JsonSerializer.Serialize(history.TrainLoss));
+        yield return new(ForecastingTransformer.MetadataValidationLoss, JsonSerializer.Serialize(history.ValidationLoss));
+        yield return new(ForecastingTransformer.MetadataStoppedEarly, history.StoppedEarly ? "true" : "false");
+        yield return new(ForecastingTransformer.MetadataTrainSeconds, history.Duration.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+        yield return new(ForecastingTransformer.MetadataSeed, seed.ToString(CultureInfo.InvariantCulture));
+        if (trainingNote is not null)
+            yield return new("training.device_note", trainingNote);
+    }
+}

@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Runtime;
+using MlNetRnn.Onnx;
+using MlNetRnn.Transforms;
+
+namespace MlNetRnn.Trainers;
+
+/// <summary>
+/// A fitted forecaster: ML.NET's <c>OnnxTransformer</c> around the exported ONNX model, plus conveniences
+/// (<see cref="Forecast"/>, <see cref="SaveOnnx"/>, <see cref="History"/>).
+/// </summary>
+/// <remarks>
+/// <para><see cref="Transform"/> accepts either the series (when the trainer was given a series column: it is windowed first)
+/// or ready-made windows in the feature column.</para>
+/// <para>Saving with <c>mlContext.Model.Save</c> writes the ML.NET chain (windows in, <c>Score</c> out) with the ONNX model
+/// embedded. <c>mlContext.Model.Load</c> returns that chain; <see cref="Load(MLContext, string)"/> returns this type again,
+/// with the options and training history read back from the ONNX metadata.</para>
+/// </remarks>
+public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDisposable
+{
+    internal const string MetadataEpochsRun = "training.epochs_run";
+    internal const string MetadataBestEpoch = "training.best_epoch";
+    internal const string MetadataTrainLoss = "training.train_loss";
+    internal const string MetadataValidationLoss = "training.validation_loss";
+    internal const string MetadataStoppedEarly = "training.stopped_early";
+    internal const string MetadataTrainSeconds = "training.seconds";
+    internal const string MetadataSeed = "training.seed";
+    internal const string MetadataSeriesColumn = "io.series_column";
+    internal const string MetadataLabelColumn = "io.label_column";
+
+    private readonly MLContext _mlContext;
+    private readonly byte[] _onnx;
+    private readonly TransformerChain<ITransformer> _chain;
+    private readonly object _sessionLock = new();
+    private InferenceSession? _session;
+    private bool _disposed;
+
+    private ForecastingTransformer(MLContext mlContext, byte[] onnx, TransformerChain<ITransformer> chain, ForecasterOptions options,
+        TrainingHistory? history, ParityReport? parity, ExecutionDevice inferenceDevice)
+    {
+        _mlContext = mlContext;
+        _onnx = onnx;
+        _chain = chain;
+        Options = options;
+        History = history;
+        Parity = parity;
+        InferenceDevice = inferenceDevice;
+        var info = OnnxModelInfo.Read(onnx);
+        Metadata = info.Metadata;
+        Scaler = ReadScaler(info.Metadata);
+    }
+
+    /// <summary>Input window length.</summary>
+    public int Window => Options.Window;
+
+    /// <summary>Values forecast per window.</summary>
+    public int Horizon => Options.Horizon;
+
+    /// <summary>Losses per epoch and the epoch kept; null for a model loaded from a file without training metadata.</summary>
+    public TrainingHistory? History { get; }
+
+    /// <summary>The export self-check (ONNX Runtime vs TorchSharp); null for a loaded model.</summary>
+    public ParityReport? Parity { get; }
+
+    /// <summary>Where ONNX Runtime scoring runs (after resolving Auto).</summary>
+    public ExecutionDevice InferenceDevice { get; }
+
+    /// <summary>The scaler embedded in the graph.</summary>
+    public SeriesScaler Scaler { get; }
+
+    /// <summary>The ONNX model's <c>metadata_props</c> (architecture, window, horizon, scaler, training summary).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The ML.NET chain that does the scoring (windows in, score out); this is what <c>Model.Save</c> writes.</summary>
+    public TransformerChain<ITransformer> ScoringChain => _chain;
+
+    internal ForecasterOptions Options { get; }
+
+    /// <summary>True: on a windows schema this is a row-to-row mapper (one window in, one forecast out).</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>A copy of the ONNX model bytes.</summary>
+    public byte[] GetOnnxModel() => (byte[])_onnx.Clone();
+
+    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public void SaveOnnx(string path) => AtomicFile.WriteAllBytes(path, _onnx);
+
+    /// <summary>
+    /// Scores <paramref name="input"/>: a series view (one row per time step; only complete windows, whose targets are
+    /// known, are produced, each with its <c>Label</c>) or a windows view. Scoring runs through ONNX Runtime.
+    /// </summary>
+    /// <exception cref="ArgumentException">Neither the series nor the window column is present with the right type.</exception>
+    public IDataView Transform(IDataView input)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(input);
+        return _chain.Transform(AsWindows(input));
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (HasWindowColumn(inputSchema))
+            return _chain.GetOutputSchema(inputSchema);
+        RequireSeriesOrWindows(inputSchema);
+        var empty = SeriesWindowing.CreateWindows(_mlContext, new float[Window + Horizon], Window, Horizon, Options.FeatureColumnName, Options.LabelColumnName);
+        return _chain.GetOutputSchema(empty.Schema);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The schema has no window column (a series must be windowed first, with <c>mlContext.Rnn().CreateWindows</c>).</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        if (!HasWindowColumn(inputSchema))
+            throw new ArgumentException(
+                $"Row-by-row prediction needs the window column '{Options.FeatureColumnName}' (Vector<Single, {Window}>). " +
+                "Window the series first with mlContext.Rnn().CreateWindows(...), or call Forecast(history).");
+        return ((ITransformer)_chain).GetRowToRowMapper(inputSchema);
+    }
+
+    /// <summary>Saves the ML.NET scoring chain (used by <c>mlContext.Model.Save</c>).</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)_chain).Save(ctx);
+
+    /// <summary>
+    /// Forecasts the <see cref="Horizon"/> values that follow <paramref name="history"/>, using its last <see cref="Window"/> values.
+    /// Runs the ONNX model directly (one batch-1 ONNX Runtime call). Thread-safe.
+    /// </summary>
+    /// <exception cref="ArgumentException">The history is shorter than the window or holds a non-finite value.</exception>
+    public float[] Forecast(ReadOnlySpan<float> history)
+    {
+        ThrowIfDisposed();
+        if (history.Length < Window)
+            throw new ArgumentException($"Forecast needs at least the last {Window} values (the window length); got {history.Length}.", nameof(history));
+        var window = history[^Window..].ToArray();
+        for (int i = 0; i < window.Length; i++)
+        {
+            if (!float.IsFinite(window[i]))
+                throw new ArgumentException($"History value {history.Length - Window + i} is {window[i]}; forecasting needs finite values.", nameof(history));
+            if (Scaler.Log && window[i] <= 0)
+                throw new ArgumentException($"History value {history.Length - Window + i} is {window[i]}, but this model log-transforms its input and needs values > 0.", nameof(history));
+        }
+        var session = GetSession();
+        var tensor = new DenseTensor<float>(window, new[] { 1, Window });
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(Options.FeatureColumnName, tensor) }, new[] { Options.ScoreColumnName });
+        return results.First().AsEnumerable<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Loads a model saved with <c>mlContext.Model.Save</c> from this library's forecaster, reading the options and training
+    /// history back from the embedded ONNX model's metadata.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ML.NET model holding an MlNetRnn forecaster.</exception>
+    public static ForecastingTransformer Load(MLContext mlContext, string path)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        var loaded = mlContext.Model.Load(path, out _);
+        var chain = loaded as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(loaded);
+        byte[] onnx = ExtractOnnx(path);
+        return FromOnnx(mlContext, onnx, chain);
+    }
+
+    /// <summary>Releases the ONNX Runtime sessions.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _session?.Dispose();
+        foreach (var t in _chain.OfType<IDisposable>())
+            t.Dispose();
+    }
+
+    internal static ForecastingTransformer Create(MLContext mlContext, byte[] onnx, IDataView windowsData, ForecasterOptions options,
+        TrainingHistory history, ParityReport parity, IChannel channel)
+    {
+        var device = OnnxSessionFactory.Resolve(options.InferenceDevice, out string? note);
+        if (note is not null)
+            channel.Warning(MessageSensitivity.None, note);
+        int? gpu = device.Kind == ExecutionDeviceKind.Cuda ? device.DeviceId : null;
+        var estimator = mlContext.Transforms.ApplyOnnxModel(new[] { options.ScoreColumnName }, new[] { options.FeatureColumnName },
+            new MemoryStream(onnx), gpuDeviceId: gpu, fallbackToCpu: false);
+        var onnxTransformer = estimator.Fit(windowsData);
+        var chain = new TransformerChain<ITransformer>(onnxTransformer);
+        return new ForecastingTransformer(mlContext, onnx, chain, options, history, parity, device);
+    }
+
+    private static ForecastingTransformer FromOnnx(MLContext mlContext, byte[] onnx, TransformerChain<ITransformer> chain)
+    {
+        var info = OnnxModelInfo.Read(onnx);
+        var m = info.Metadata;
+        if (!m.TryGetValue(OnnxMetadataKeys.Task, out var task) || task != ForecastingOnnxExporter.TaskName)
+            throw new InvalidDataException($"The ONNX model in this file is not an MlNetRnn forecaster (task '{task ?? "missing"}').");
+        int I(string key) => int.Parse(Require(m, key), CultureInfo.InvariantCulture);
+        var options = new ForecasterOptions
+        {
+            SeriesColumnName = m.TryGetValue(MetadataSeriesColumn, out var s) && s.Length > 0 ? s : null,
+            FeatureColumnName = Require(m, OnnxMetadataKeys.InputName),
+            ScoreColumnName = Require(m, OnnxMetadataKeys.OutputName),
+            LabelColumnName = m.TryGetValue(MetadataLabelColumn, out var l) ? l : "Label",
+            Window = I(OnnxMetadataKeys.Window),
+            Horizon = I(OnnxMetadataKeys.Horizon),
+            HiddenSize = I(OnnxMetadataKeys.HiddenSize),
+            NumberOfLayers = I(OnnxMetadataKeys.NumLayers),
+            Bidirectional = Require(m, OnnxMetadataKeys.Bidirectional) == "true",
+            RelativeToWindow = Require(m, OnnxMetadataKeys.RelativeToWindow) == "true",
+            Cell = Require(m, OnnxMetadataKeys.Cell) switch
+            {
+                "LSTM" => RecurrentCellKind.Lstm,
+                "GRU" => RecurrentCellKind.Gru,
+                "RNN_TANH" => RecurrentCellKind.RnnTanh,
+                "RNN_RELU" => RecurrentCellKind.RnnRelu,
+                var other => throw new InvalidDataException($"Unknown cell '{other}' in the model metadata."),
+            },
+        };
+        TrainingHistory? history = null;
+        if (m.TryGetValue(MetadataTrainLoss, out var trainJson))
+        {
+            var train = JsonSerializer.Deserialize<double[]>(trainJson) ?? Array.Empty<double>();
+            var validation = m.TryGetValue(MetadataValidationLoss, out var vj) ? JsonSerializer.Deserialize<double[]>(vj) ?? Array.Empty<double>() : Array.Empty<double>();
+            double seconds = m.TryGetValue(MetadataTrainSeconds, out var sec) ? double.Parse(sec, CultureInfo.InvariantCulture) : 0;
+            history = new TrainingHistory(train, validation, I(MetadataBestEpoch), m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true", TimeSpan.FromSeconds(seconds));
+        }
+        return new ForecastingTransformer(mlContext, onnx, chain, options, history, null, ExecutionDevice.Cpu);
+    }
+
+    /// <summary>
+    /// Reads the ONNX bytes that ML.NET's OnnxTransformer stores in the model zip (entry <c>.../OnnxModel</c>,
+    /// an Int32 length prefix followed by the model bytes).
+    /// </summary>
+    internal static byte[] ExtractOnnx(string zipPath)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(zipPath);
+            var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel")
+                ?? throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
+            using var stream = entry.Open();
+            using var reader = new BinaryReader(stream);
+            int length = reader.ReadInt32();
+            byte[] bytes = reader.ReadBytes(length);
+            if (length <= 0 || bytes.Length != length)
+                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated ({bytes.Length} of {length} bytes).");
+            return bytes;
+        }
+        catch (InvalidDataException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"'{zipPath}' is not a readable ML.NET model file: {ex.Message}", ex);
+        }
+    }
+
+    private static string Require(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"The ONNX model lacks the metadata key '{key}'.");
+
+    private static SeriesScaler ReadScaler(IReadOnlyDictionary<string, string> m)
+    {
+        if (!m.TryGetValue(OnnxMetadataKeys.ScalerKind, out var kind))
+            return SeriesScaler.Identity;
+        return new SeriesScaler(Enum.Parse<SeriesScalingKind>(kind), m[OnnxMetadataKeys.ScalerLog] == "true",
+            float.Parse(m[OnnxMetadataKeys.ScalerCenter], CultureInfo.InvariantCulture), float.Parse(m[OnnxMetadataKeys.ScalerScale], CultureInfo.InvariantCulture));
+    }
+
+    private bool HasWindowColumn(DataViewSchema schema) =>
+        schema.GetColumnOrNull(Options.FeatureColumnName) is { } c && c.Type is VectorDataViewType { ItemType: NumberDataViewType } v && v.ItemType == NumberDataViewType.Single;
+
+    private void RequireSeriesOrWindows(DataViewSchema schema)
+    {
+        if (Options.SeriesColumnName is null)
+        {
+            SchemaValidation.RequireSingleVector(schema, Options.FeatureColumnName, "feature", Window);
+            return;
+        }
+        if (schema.GetColumnOrNull(Options.SeriesColumnName) is null)
+            throw new ArgumentException(
+                $"The data has neither the series column '{Options.SeriesColumnName}' nor the window column '{Options.FeatureColumnName}'. " +
+                $"Available columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}.");
+        SchemaValidation.RequireScalarSingle(schema, Options.SeriesColumnName, "series");
+    }
+
+    private IDataView AsWindows(IDataView input)
+    {
+        if (HasWindowColumn(input.Schema))
+        {
+            SchemaValidation.RequireSingleVector(input.Schema, Options.FeatureColumnName, "feature", Window);
+            return input;
+        }
+        RequireSeriesOrWindows(input.Schema);
+        return SeriesWindowing.CreateWindows(_mlContext, input, Options.SeriesColumnName!, Window, Horizon, Options.FeatureColumnName, Options.LabelColumnName);
+    }
+
+    private InferenceSession GetSession()
+    {
+        lock (_sessionLock)
+        {
+            return _session ??= OnnxSessionFactory.Create(_onnx, InferenceDevice, out _, out _);
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,86 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetRnn.Onnx;
+using MlNetRnn.Transforms;
+
+namespace MlNetRnn.Trainers;
+
+/// <summary>
+/// Entry point of the recurrent-network estimators, hung off <see cref="MLContext"/> as <c>mlContext.Rnn()</c>
+/// (third-party code cannot extend ML.NET's own catalogs).
+/// </summary>
+public sealed class RnnCatalog
+{
+    internal RnnCatalog(MLContext mlContext) => MLContext = mlContext;
+
+    /// <summary>The owning context.</summary>
+    public MLContext MLContext { get; }
+
+    /// <summary>A forecaster configured by <paramref name="options"/>.</summary>
+    public ForecasterTrainer Forecaster(ForecasterOptions options) => new(MLContext, options);
+
+    /// <summary>
+    /// A forecaster over the scalar float series in <paramref name="seriesColumnName"/> (one row per time step, in time order).
+    /// </summary>
+    /// <param name="seriesColumnName">The series column (Single).</param>
+    /// <param name="window">Past values per forecast.</param>
+    /// <param name="horizon">Future values forecast at once.</param>
+    /// <param name="cell">Recurrent cell.</param>
+    /// <param name="hiddenSize">Hidden units per layer.</param>
+    /// <param name="epochs">Maximum epochs.</param>
+    /// <param name="scoreColumnName">Output column (Vector&lt;Single, horizon&gt;).</param>
+    public ForecasterTrainer Forecaster(string seriesColumnName, int window = 12, int horizon = 1, RecurrentCellKind cell = RecurrentCellKind.Lstm,
+        int hiddenSize = 64, int epochs = 300, string scoreColumnName = "Score") =>
+        Forecaster(new ForecasterOptions
+        {
+            SeriesColumnName = seriesColumnName,
+            Window = window,
+            Horizon = horizon,
+            Cell = cell,
+            HiddenSize = hiddenSize,
+            Epochs = epochs,
+            ScoreColumnName = scoreColumnName,
+        });
+
+    /// <summary>
+    /// Cuts a series view (one row per time step) into a windows view: <paramref name="featureColumnName"/> = Vector&lt;Single, window&gt;,
+    /// <paramref name="labelColumnName"/> = Vector&lt;Single, horizon&gt; (the values that follow), and <c>WindowStart</c> (row of the first value).
+    /// </summary>
+    /// <exception cref="ArgumentException">The column is missing or mistyped, holds NaN/infinity, or is shorter than window + horizon.</exception>
+    public IDataView CreateWindows(IDataView series, string seriesColumnName, int window, int horizon,
+        string featureColumnName = "Features", string labelColumnName = "Label") =>
+        SeriesWindowing.CreateWindows(MLContext, series, seriesColumnName, window, horizon, featureColumnName, labelColumnName);
+
+    /// <summary>Loads a forecaster saved with <c>mlContext.Model.Save</c>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn forecaster.</exception>
+    public ForecastingTransformer LoadForecaster(string path) => ForecastingTransformer.Load(MLContext, path);
+
+    /// <summary>
+    /// Compares the forecast column with the actual-values column of scored windows (both Vector&lt;Single, horizon&gt;).
+    /// </summary>
+    /// <exception cref="ArgumentException">A column is missing or the two sizes differ.</exception>
+    public ForecastMetrics EvaluateForecast(IDataView scored, string labelColumnName = "Label", string scoreColumnName = "Score")
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        var score = SchemaValidation.RequireColumn(scored.Schema, scoreColumnName, "score");
+        if (score.Type is not VectorDataViewType { Size: > 0 } vector || vector.ItemType != NumberDataViewType.Single)
+            throw new ArgumentException($"The score column '{scoreColumnName}' must be a fixed-size vector of Single, but it is {SchemaValidation.Describe(score.Type)}.");
+        int horizon = vector.Size;
+        var all = DenseBatchReader.ReadAll(scored, scoreColumnName, horizon, labelColumnName, horizon);
+        if (all.Rows == 0)
+            throw new ArgumentException("There are no scored rows to evaluate.");
+        return ForecastMetrics.Compute(all.Features, all.Labels!, horizon);
+    }
+}
+
+/// <summary>Adds <c>Rnn()</c> to <see cref="MLContext"/>.</summary>
+public static class RnnMLContextExtensions
+{
+    /// <summary>The recurrent-network catalog: forecasters, windowing and evaluation.</summary>
+    public static RnnCatalog Rnn(this MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return new RnnCatalog(mlContext);
+    }
+}

@@ -1,0 +1,33 @@
+namespace MlNetRnn.Trainers;
+
+/// <summary>Losses per epoch and the epoch whose weights were kept.</summary>
+public sealed class TrainingHistory
+{
+    /// <summary>Creates a history.</summary>
+    public TrainingHistory(IReadOnlyList<double> trainLoss, IReadOnlyList<double> validationLoss, int bestEpoch, bool stoppedEarly, TimeSpan duration)
+    {
+        TrainLoss = trainLoss;
+        ValidationLoss = validationLoss;
+        BestEpoch = bestEpoch;
+        StoppedEarly = stoppedEarly;
+        Duration = duration;
+    }
+
+    /// <summary>Mean training loss per epoch (MSE in scaled space).</summary>
+    public IReadOnlyList<double> TrainLoss { get; }
+
+    /// <summary>Validation loss per epoch; empty when there was no validation split.</summary>
+    public IReadOnlyList<double> ValidationLoss { get; }
+
+    /// <summary>1-based epoch whose weights the model holds (lowest validation loss, or training loss without validation).</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Number of epochs run.</summary>
+    public int EpochsRun => TrainLoss.Count;
+
+    /// <summary>Whether early stopping ended training before the epoch budget.</summary>
+    public bool StoppedEarly { get; }
+
+    /// <summary>Wall-clock training time (excluding export and the parity check).</summary>
+    public TimeSpan Duration { get; }
+}

@@ -1,0 +1,11 @@
+namespace MlNetRnn.Trainers;
+
+/// <summary>Optimisation settings shared by every recurrent trainer.</summary>
+internal sealed record TrainingSettings(
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    double GradientClipNorm,
+    int Patience,
+    bool Shuffle,
+    int Seed);
