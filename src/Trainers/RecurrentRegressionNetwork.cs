@@ -72,6 +72,19 @@ internal sealed class RecurrentRegressionNetwork : nn.Module<Tensor, Tensor>
         return new WeightSet(tensors);
     }
 
+    /// <summary>Overwrites every parameter with the same-named tensor of <paramref name="weights"/> (shapes must match).</summary>
+    /// <exception cref="ArgumentException">A parameter is missing from the set or has another shape.</exception>
+    public void LoadWeights(WeightSet weights)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in named_parameters())
+        {
+            var source = weights.Get(name, parameter.shape);
+            using var values = torch.tensor(source.Data, source.Shape, dtype: parameter.dtype, device: parameter.device);
+            parameter.copy_(values);
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -1,0 +1,33 @@
+using MlNetRnn.Onnx;
+
+namespace MlNetRnn.Tests;
+
+/// <summary>Seeded random weights for a recurrent stack + linear head, in PyTorch names and layouts.</summary>
+internal static class RandomWeights
+{
+    public static WeightSet Create(RecurrentArchitecture arch, int outputs, int seed, float range = 0.6f)
+    {
+        var random = new Random(seed);
+        float[] R(long n) => Enumerable.Range(0, (int)n).Select(_ => (float)(random.NextDouble() * 2 - 1) * range).ToArray();
+        var tensors = new List<NamedTensor>();
+        int g = arch.GateCount, h = arch.HiddenSize;
+        for (int layer = 0; layer < arch.NumLayers; layer++)
+        {
+            for (int dir = 0; dir < arch.NumDirections; dir++)
+            {
+                bool reverse = dir == 1;
+                int inSize = arch.LayerInputSize(layer);
+                tensors.Add(new NamedTensor("rnn." + RecurrentArchitecture.ParameterName("weight_ih", layer, reverse), new long[] { g * h, inSize }, R(g * h * inSize)));
+                tensors.Add(new NamedTensor("rnn." + RecurrentArchitecture.ParameterName("weight_hh", layer, reverse), new long[] { g * h, h }, R(g * h * h)));
+                if (arch.HasBias)
+                {
+                    tensors.Add(new NamedTensor("rnn." + RecurrentArchitecture.ParameterName("bias_ih", layer, reverse), new long[] { g * h }, R(g * h)));
+                    tensors.Add(new NamedTensor("rnn." + RecurrentArchitecture.ParameterName("bias_hh", layer, reverse), new long[] { g * h }, R(g * h)));
+                }
+            }
+        }
+        tensors.Add(new NamedTensor("head.weight", new long[] { outputs, arch.OutputSize }, R(outputs * arch.OutputSize)));
+        tensors.Add(new NamedTensor("head.bias", new long[] { outputs }, R(outputs)));
+        return new WeightSet(tensors);
+    }
+}
