@@ -163,9 +163,18 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         ArgumentNullException.ThrowIfNull(mlContext);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        var loaded = mlContext.Model.Load(path, out _);
-        var chain = loaded as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(loaded);
+        // Reading our own entry first turns "not a zip" or "not ours" into a clear message before ML.NET's loader runs.
         byte[] onnx = ExtractOnnx(path);
+        ITransformer loaded;
+        try
+        {
+            loaded = mlContext.Model.Load(path, out _);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"ML.NET could not load '{path}': {ex.Message}", ex);
+        }
+        var chain = loaded as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(loaded);
         return FromOnnx(mlContext, onnx, chain);
     }
 
@@ -239,26 +248,33 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     /// </summary>
     internal static byte[] ExtractOnnx(string zipPath)
     {
+        ZipArchive zip;
         try
         {
-            using var zip = ZipFile.OpenRead(zipPath);
+            zip = ZipFile.OpenRead(zipPath);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"'{zipPath}' is not an ML.NET model file (not a zip archive: {ex.Message}).", ex);
+        }
+        using (zip)
+        {
             var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel")
                 ?? throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
             using var stream = entry.Open();
             using var reader = new BinaryReader(stream);
-            int length = reader.ReadInt32();
-            byte[] bytes = reader.ReadBytes(length);
-            if (length <= 0 || bytes.Length != length)
-                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated ({bytes.Length} of {length} bytes).");
-            return bytes;
-        }
-        catch (InvalidDataException)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is IOException or EndOfStreamException)
-        {
-            throw new InvalidDataException($"'{zipPath}' is not a readable ML.NET model file: {ex.Message}", ex);
+            try
+            {
+                int length = reader.ReadInt32();
+                byte[] bytes = reader.ReadBytes(Math.Max(length, 0));
+                if (length <= 0 || bytes.Length != length)
+                    throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated ({bytes.Length} of {length} bytes).");
+                return bytes;
+            }
+            catch (EndOfStreamException ex)
+            {
+                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated.", ex);
+            }
         }
     }
 

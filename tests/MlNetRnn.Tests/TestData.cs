@@ -16,6 +16,11 @@ internal static class TestData
         public double Value { get; set; }
     }
 
+    public sealed class OtherRow
+    {
+        public float Other { get; set; }
+    }
+
     public static float[] AirPassengers() => ReadValues("AirPassengers.csv");
 
     public static float[] Nottem() => ReadValues("nottem.csv");
