@@ -1,0 +1,98 @@
+using System.Text.Json;
+using MlNetRnn.Cli;
+using Xunit;
+
+namespace MlNetRnn.Tests;
+
+/// <summary>Smoke runs of <c>mlnet-rnn forecast</c> through its real entry point, with a small epoch count.</summary>
+[Collection(CliCollection.Name)]
+public sealed class CliForecastTests
+{
+    private static readonly string[] s_summaryKeys =
+    {
+        "task", "cell", "mape", "rmse", "seasonal_naive_mape", "forecast", "actual", "parity_max_abs_diff", "epochs_run", "best_epoch", "train_seconds", "device",
+    };
+
+    [Fact]
+    public async Task ForecastWithDefaultsWritesModelPlotAndSummary()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--epochs", "3", "--hidden", "8", "--output", dir });
+
+            Assert.Equal(0, exit);
+            foreach (var file in new[] { "model.onnx", "model.zip", "forecast.png", "summary.json" })
+                Assert.True(new FileInfo(Path.Combine(dir, file)).Length > 0, file);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var root = summary.RootElement;
+            foreach (var key in s_summaryKeys)
+                Assert.True(root.TryGetProperty(key, out _), $"summary.json lacks '{key}'");
+            Assert.Equal("forecasting", root.GetProperty("task").GetString());
+            Assert.Equal(12, root.GetProperty("forecast").GetArrayLength());
+            Assert.Equal(432f, root.GetProperty("actual")[11].GetSingle()); // December 1960, from the embedded data
+            Assert.Equal(9.99, root.GetProperty("seasonal_naive_mape").GetDouble(), 2);
+            Assert.Equal(3, root.GetProperty("epochs_run").GetInt32());
+            Assert.InRange(root.GetProperty("parity_max_abs_diff").GetDouble(), 0, 0.1);
+            Assert.Equal("cpu", root.GetProperty("device").GetString());
+            var png = File.ReadAllBytes(Path.Combine(dir, "forecast.png"));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task ForecastOnAUserCsvWithAnotherCellAndTopology()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            string csv = Path.Combine(AppContext.BaseDirectory, "data", "nottem.csv");
+            int exit = await Program.Main(new[]
+            {
+                "forecast", "--data", csv, "--column", "value", "--cell", "gru", "--layers", "2", "--bidirectional",
+                "--hidden", "6", "--window", "12", "--horizon", "6", "--epochs", "2", "--no-log", "--output", dir,
+            });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            Assert.Equal("Gru", summary.RootElement.GetProperty("cell").GetString());
+            Assert.Equal(6, summary.RootElement.GetProperty("forecast").GetArrayLength());
+            Assert.True(summary.RootElement.GetProperty("bidirectional").GetBoolean());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task MissingDataFileFailsWithExitCodeOneAndWritesNothing()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+
+        int exit = await Program.Main(new[] { "forecast", "--data", "/nonexistent/series.csv", "--output", dir });
+
+        Assert.Equal(1, exit);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public async Task UnknownColumnFailsWithExitCodeOne()
+    {
+        int exit = await Program.Main(new[] { "forecast", "--column", "passengers", "--output", Path.Combine(Path.GetTempPath(), $"x{Guid.NewGuid():N}") });
+
+        Assert.Equal(1, exit);
+    }
+}
+
+/// <summary>CLI tests share the process-wide console; run them one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CliCollection
+{
+    public const string Name = "CLI";
+}
