@@ -8,10 +8,10 @@ internal sealed record ForecastSettings
     public string? DataPath { get; init; }
     public string Column { get; init; } = "value";
     public RecurrentCellKind Cell { get; init; } = RecurrentCellKind.Lstm;
-    public int Hidden { get; init; } = 64;
+    public int Hidden { get; init; } = 32;
     public int Layers { get; init; } = 1;
     public bool Bidirectional { get; init; }
-    public int Window { get; init; } = 24;
+    public int Window { get; init; } = 12;
     public int Horizon { get; init; } = 12;
     public int Season { get; init; } = 12;
     public int Epochs { get; init; } = 300;

@@ -27,8 +27,8 @@ public sealed class ForecasterOptions
     /// <summary>Recurrent cell. Default LSTM.</summary>
     public RecurrentCellKind Cell { get; set; } = RecurrentCellKind.Lstm;
 
-    /// <summary>Hidden units per layer and direction, 1 to 4096. Default 64.</summary>
-    public int HiddenSize { get; set; } = 64;
+    /// <summary>Hidden units per layer and direction, 1 to 4096. Default 32.</summary>
+    public int HiddenSize { get; set; } = 32;
 
     /// <summary>Stacked recurrent layers, 1 to 16. Default 1.</summary>
     public int NumberOfLayers { get; set; } = 1;

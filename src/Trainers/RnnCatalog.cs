@@ -30,7 +30,7 @@ public sealed class RnnCatalog
     /// <param name="epochs">Maximum epochs.</param>
     /// <param name="scoreColumnName">Output column (Vector&lt;Single, horizon&gt;).</param>
     public ForecasterTrainer Forecaster(string seriesColumnName, int window = 12, int horizon = 1, RecurrentCellKind cell = RecurrentCellKind.Lstm,
-        int hiddenSize = 64, int epochs = 300, string scoreColumnName = "Score") =>
+        int hiddenSize = 32, int epochs = 300, string scoreColumnName = "Score") =>
         Forecaster(new ForecasterOptions
         {
             SeriesColumnName = seriesColumnName,

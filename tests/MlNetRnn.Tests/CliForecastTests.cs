@@ -46,6 +46,27 @@ public sealed class CliForecastTests
     }
 
     [Fact]
+    public async Task DefaultForecasterBeatsSeasonalNaiveOnAirPassengers1960()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            // The full default configuration (seed 1), exactly what `mlnet-rnn forecast` runs.
+            int exit = await Program.Main(new[] { "forecast", "--output", dir });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            double mape = summary.RootElement.GetProperty("mape").GetDouble();
+            double naive = summary.RootElement.GetProperty("seasonal_naive_mape").GetDouble();
+            Assert.True(mape < naive, $"MAPE {mape:F2}% does not beat seasonal naive {naive:F2}%");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task ForecastOnAUserCsvWithAnotherCellAndTopology()
     {
         string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
