@@ -90,6 +90,8 @@ internal static class ForecastJob
         string pngPath = Path.Combine(dir, "forecast.png");
         string summaryPath = Path.Combine(dir, "summary.json");
         model.SaveOnnx(onnxPath);
+        if (!ForecastPlot.HasFonts)
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(ForecastPlot.NoFontsWarning)}");
         AtomicFile.Write(zipPath, stream => mlContext.Model.Save(model, data.Schema, stream));
         ForecastPlot.Save(pngPath, series, holdoutStart, forecast, naive,
             string.Create(CultureInfo.InvariantCulture, $"{s.Cell} forecast: MAPE {metrics.Mape:F2}% vs seasonal naive {naiveMetrics.Mape:F2}%"));
