@@ -122,7 +122,7 @@ internal static class ForecastJob
             TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
             TrainLoss = history.TrainLoss.ToArray(),
             ValidationLoss = history.ValidationLoss.ToArray(),
-            TrainingDevice = s.Device.Kind == ExecutionDeviceKind.Cpu ? "cpu" : model.Metadata.ContainsKey("training.device_note") ? "cpu" : s.Device.ToString(),
+            TrainingDevice = model.TrainingDevice ?? "cpu",
             Device = model.InferenceDevice.ToString(),
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
         };

@@ -112,10 +112,12 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         WeightSet weights;
         float[] torchReference;
         string? trainingNote;
+        string trainingDevice;
         lock (TorchGate.Lock)
         {
             torch.manual_seed(seed);
             var device = TorchDeviceSelector.Resolve(o.Device, out trainingNote);
+            trainingDevice = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
             if (trainingNote is not null)
                 channel.Warning(MessageSensitivity.None, trainingNote);
             using var network = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
@@ -131,7 +133,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
 
         // 2. Export, then prove the export reproduces the trained network.
         var description = new ForecastingModelDescription(architecture, o.Window, o.Horizon, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName);
-        byte[] onnx = ForecastingOnnxExporter.Export(description, weights, TrainingMetadata(o, history, seed, trainingNote));
+        byte[] onnx = ForecastingOnnxExporter.Export(description, weights, TrainingMetadata(o, history, seed, trainingDevice, trainingNote));
         float[] onnxOutput = OnnxParityCheck.RunOnnx(onnx, o.FeatureColumnName, heldRaw, new long[] { heldRows, o.Window }, o.ScoreColumnName);
         var parity = OnnxParityCheck.Compare(torchReference, onnxOutput);
         if (!parity.Passed)
@@ -185,8 +187,9 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         return outputs;
     }
 
-    private static IEnumerable<KeyValuePair<string, string>> TrainingMetadata(ForecasterOptions o, TrainingHistory history, int seed, string? trainingNote)
+    private static IEnumerable<KeyValuePair<string, string>> TrainingMetadata(ForecasterOptions o, TrainingHistory history, int seed, string trainingDevice, string? trainingNote)
     {
+        yield return new(ForecastingTransformer.MetadataTrainingDevice, trainingDevice);
         yield return new(ForecastingTransformer.MetadataSeriesColumn, o.SeriesColumnName ?? string.Empty);
         yield return new(ForecastingTransformer.MetadataLabelColumn, o.LabelColumnName);
         string torchVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
@@ -200,6 +203,6 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         yield return new(ForecastingTransformer.MetadataTrainSeconds, history.Duration.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
         yield return new(ForecastingTransformer.MetadataSeed, seed.ToString(CultureInfo.InvariantCulture));
         if (trainingNote is not null)
-            yield return new("training.device_note", trainingNote);
+            yield return new(ForecastingTransformer.MetadataTrainingDeviceNote, trainingNote);
     }
 }

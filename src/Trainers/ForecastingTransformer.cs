@@ -31,6 +31,8 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     internal const string MetadataStoppedEarly = "training.stopped_early";
     internal const string MetadataTrainSeconds = "training.seconds";
     internal const string MetadataSeed = "training.seed";
+    internal const string MetadataTrainingDevice = "training.device";
+    internal const string MetadataTrainingDeviceNote = "training.device_note";
     internal const string MetadataSeriesColumn = "io.series_column";
     internal const string MetadataLabelColumn = "io.label_column";
 
@@ -70,6 +72,9 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
 
     /// <summary>Where ONNX Runtime scoring runs (after resolving Auto).</summary>
     public ExecutionDevice InferenceDevice { get; }
+
+    /// <summary>Where training ran (<c>cpu</c> or <c>cuda:N</c>), after resolving Auto; null when the model's metadata does not say.</summary>
+    public string? TrainingDevice => Metadata.TryGetValue(MetadataTrainingDevice, out var d) ? d : null;
 
     /// <summary>The scaler embedded in the graph.</summary>
     public SeriesScaler Scaler { get; }

@@ -188,6 +188,47 @@ public sealed class ForecasterPipelineTests
         Assert.Equal(3, model.Forecast(TestData.AirPassengers()).Length);
     }
 
+    public sealed class WindowInput
+    {
+        [VectorType(12)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
+
+    public sealed class ForecastOutput
+    {
+        [VectorType(3)]
+        public float[] Score { get; set; } = Array.Empty<float>();
+    }
+
+    [Fact]
+    public void PredictionEngineScoresOneWindowLikeForecast()
+    {
+        var ml = new MLContext(1);
+        var series = TestData.AirPassengers();
+        using var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small()).Fit(TestData.AsView(ml, series));
+
+        using var engine = ml.Model.CreatePredictionEngine<WindowInput, ForecastOutput>(model);
+        var prediction = engine.Predict(new WindowInput { Features = series[^12..] });
+
+        Assert.Equal(model.Forecast(series), prediction.Score);
+    }
+
+    [Fact]
+    public void OutputSchemaOfASeriesIsTheWindowsViewWithScore()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.AsView(ml, TestData.AirPassengers());
+        using var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small(epochs: 1)).Fit(data);
+
+        var schema = model.GetOutputSchema(data.Schema);
+
+        Assert.Equal(12, ((VectorDataViewType)schema["Features"].Type).Size);
+        Assert.Equal(3, ((VectorDataViewType)schema["Label"].Type).Size);
+        Assert.Equal(3, ((VectorDataViewType)schema["Score"].Type).Size);
+        Assert.Null(schema.GetColumnOrNull("Value"));
+        Assert.Equal("cpu", model.TrainingDevice);
+    }
+
     private sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
     {
         public void Report(T value) => handler(value);
