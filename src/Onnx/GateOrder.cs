@@ -21,24 +21,26 @@ public static class GateOrder
     /// <summary>
     /// Reorders the row blocks of a PyTorch gate-stacked matrix <c>[G·H, cols]</c> (or vector, cols = 1) into ONNX order.
     /// </summary>
-    public static void TorchToOnnx(RecurrentCellKind cell, ReadOnlySpan<float> source, Span<float> destination, int hiddenSize, int columns)
-    {
-        var perm = TorchBlockForOnnxSlot(cell);
-        int block = hiddenSize * columns;
-        if (source.Length != perm.Count * block || destination.Length < source.Length)
-            throw new ArgumentException($"Expected {perm.Count * block} values for {cell} with hidden size {hiddenSize} and {columns} columns, got {source.Length}.");
-        for (int j = 0; j < perm.Count; j++)
-            source.Slice(perm[j] * block, block).CopyTo(destination.Slice(j * block, block));
-    }
+    public static void TorchToOnnx(RecurrentCellKind cell, ReadOnlySpan<float> source, Span<float> destination, int hiddenSize, int columns) =>
+        Permute(cell, source, destination, hiddenSize, columns, toOnnx: true);
 
     /// <summary>The inverse of <see cref="TorchToOnnx"/>: ONNX-ordered blocks back to PyTorch order.</summary>
-    public static void OnnxToTorch(RecurrentCellKind cell, ReadOnlySpan<float> source, Span<float> destination, int hiddenSize, int columns)
+    public static void OnnxToTorch(RecurrentCellKind cell, ReadOnlySpan<float> source, Span<float> destination, int hiddenSize, int columns) =>
+        Permute(cell, source, destination, hiddenSize, columns, toOnnx: false);
+
+    private static void Permute(RecurrentCellKind cell, ReadOnlySpan<float> source, Span<float> destination, int hiddenSize, int columns, bool toOnnx)
     {
         var perm = TorchBlockForOnnxSlot(cell);
         int block = hiddenSize * columns;
         if (source.Length != perm.Count * block || destination.Length < source.Length)
             throw new ArgumentException($"Expected {perm.Count * block} values for {cell} with hidden size {hiddenSize} and {columns} columns, got {source.Length}.");
         for (int j = 0; j < perm.Count; j++)
-            source.Slice(j * block, block).CopyTo(destination.Slice(perm[j] * block, block));
+        {
+            int onnxSlot = j * block, torchBlock = perm[j] * block;
+            if (toOnnx)
+                source.Slice(torchBlock, block).CopyTo(destination.Slice(onnxSlot, block));
+            else
+                source.Slice(onnxSlot, block).CopyTo(destination.Slice(torchBlock, block));
+        }
     }
 }

@@ -36,29 +36,13 @@ internal sealed class OnnxGraphBuilder
         _graph.Output.Add(MakeValueInfo(name, type, dims));
 
     /// <summary>Adds a float32 initializer stored as little-endian raw data.</summary>
-    public string AddFloat(string name, long[] dims, ReadOnlySpan<float> values)
-    {
-        EnsureLittleEndian();
-        Reserve(name);
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
-        tensor.Dims.AddRange(dims);
-        _graph.Initializer.Add(tensor);
-        return name;
-    }
+    public string AddFloat(string name, long[] dims, ReadOnlySpan<float> values) => AddTensor(name, dims, values, TensorProto.Types.DataType.Float);
 
     /// <summary>Adds a float32 scalar (rank-0) initializer.</summary>
     public string AddFloatScalar(string name, float value) => AddFloat(name, Array.Empty<long>(), new[] { value });
 
     /// <summary>Adds an int64 initializer (shapes, axes, indices).</summary>
-    public string AddInt64(string name, long[] dims, ReadOnlySpan<long> values)
-    {
-        EnsureLittleEndian();
-        Reserve(name);
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
-        tensor.Dims.AddRange(dims);
-        _graph.Initializer.Add(tensor);
-        return name;
-    }
+    public string AddInt64(string name, long[] dims, ReadOnlySpan<long> values) => AddTensor(name, dims, values, TensorProto.Types.DataType.Int64);
 
     /// <summary>Adds a 1-D int64 initializer.</summary>
     public string AddInt64Vector(string name, params long[] values) => AddInt64(name, new long[] { values.Length }, values);
@@ -128,6 +112,17 @@ internal sealed class OnnxGraphBuilder
         foreach (var v in values)
             a.Strings.Add(ByteString.CopyFromUtf8(v));
         return a;
+    }
+
+    private string AddTensor<T>(string name, long[] dims, ReadOnlySpan<T> values, TensorProto.Types.DataType type)
+        where T : unmanaged
+    {
+        EnsureLittleEndian();
+        Reserve(name);
+        var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
+        tensor.Dims.AddRange(dims);
+        _graph.Initializer.Add(tensor);
+        return name;
     }
 
     private void Reserve(string name)
