@@ -40,13 +40,15 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     private readonly byte[] _onnx;
     private readonly TransformerChain<ITransformer> _chain;
     private readonly object _sessionLock = new();
+    private readonly string? _ownedModelFile;
     private InferenceSession? _session;
     private bool _disposed;
 
     private ForecastingTransformer(MLContext mlContext, byte[] onnx, TransformerChain<ITransformer> chain, ForecasterOptions options,
-        TrainingHistory? history, ParityReport? parity, ExecutionDevice inferenceDevice)
+        TrainingHistory? history, ParityReport? parity, ExecutionDevice inferenceDevice, string? ownedModelFile = null)
     {
         _mlContext = mlContext;
+        _ownedModelFile = ownedModelFile;
         _onnx = onnx;
         _chain = chain;
         Options = options;
@@ -183,7 +185,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         return FromOnnx(mlContext, onnx, chain);
     }
 
-    /// <summary>Releases the ONNX Runtime sessions.</summary>
+    /// <summary>Releases the ONNX Runtime sessions and deletes the temporary model file ML.NET's OnnxTransformer reads from.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -192,7 +194,24 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         _session?.Dispose();
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
+        if (_ownedModelFile is not null)
+        {
+            try
+            {
+                File.Delete(_ownedModelFile);
+            }
+            catch (IOException)
+            {
+                // Best effort: a file still held open elsewhere is left to the OS temp cleaner.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
+
+    /// <summary>The temporary ONNX file behind the ML.NET chain (deleted on <see cref="Dispose"/>); null for loaded models.</summary>
+    internal string? ModelFilePath => _ownedModelFile;
 
     internal static ForecastingTransformer Create(MLContext mlContext, byte[] onnx, IDataView windowsData, ForecasterOptions options,
         TrainingHistory history, ParityReport parity, IChannel channel)
@@ -201,11 +220,23 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         if (note is not null)
             channel.Warning(MessageSensitivity.None, note);
         int? gpu = device.Kind == ExecutionDeviceKind.Cuda ? device.DeviceId : null;
-        var estimator = mlContext.Transforms.ApplyOnnxModel(new[] { options.ScoreColumnName }, new[] { options.FeatureColumnName },
-            new MemoryStream(onnx), gpuDeviceId: gpu, fallbackToCpu: false);
-        var onnxTransformer = estimator.Fit(windowsData);
-        var chain = new TransformerChain<ITransformer>(onnxTransformer);
-        return new ForecastingTransformer(mlContext, onnx, chain, options, history, parity, device);
+        // ML.NET's Stream overload copies the model to a temp file it never deletes; with a file of our own the
+        // transformer owns the file's lifetime (OnnxTransformer re-reads it when the model is saved) and deletes it on Dispose.
+        string modelFile = Path.Combine(Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.onnx");
+        AtomicFile.WriteAllBytes(modelFile, onnx);
+        try
+        {
+            var estimator = mlContext.Transforms.ApplyOnnxModel(new[] { options.ScoreColumnName }, new[] { options.FeatureColumnName },
+                modelFile, gpuDeviceId: gpu, fallbackToCpu: false);
+            var onnxTransformer = estimator.Fit(windowsData);
+            var chain = new TransformerChain<ITransformer>(onnxTransformer);
+            return new ForecastingTransformer(mlContext, onnx, chain, options, history, parity, device, modelFile);
+        }
+        catch
+        {
+            File.Delete(modelFile);
+            throw;
+        }
     }
 
     private static ForecastingTransformer FromOnnx(MLContext mlContext, byte[] onnx, TransformerChain<ITransformer> chain)

@@ -188,6 +188,26 @@ public sealed class ForecasterPipelineTests
         Assert.Equal(3, model.Forecast(TestData.AirPassengers()).Length);
     }
 
+    [Fact]
+    public void DisposeDeletesTheTemporaryModelFileAndSaveWorksUntilThen()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.AsView(ml, TestData.AirPassengers());
+        var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small(epochs: 1)).Fit(data);
+        string file = model.ModelFilePath!;
+        Assert.True(File.Exists(file));
+        using (var stream = new MemoryStream())
+        {
+            ml.Model.Save(model, data.Schema, stream); // OnnxTransformer re-reads its model file here
+            Assert.True(stream.Length > 1000);
+        }
+
+        model.Dispose();
+
+        Assert.False(File.Exists(file));
+        Assert.Throws<ObjectDisposedException>(() => model.Forecast(TestData.AirPassengers()));
+    }
+
     public sealed class WindowInput
     {
         [VectorType(12)]
