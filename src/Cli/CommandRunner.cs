@@ -24,5 +24,4 @@ internal static class CommandRunner
         }
     }
 
-    public static int Run<T>(Func<T> body) => Run(() => { body(); });
 }

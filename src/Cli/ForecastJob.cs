@@ -21,6 +21,7 @@ internal static class ForecastJob
     public static ForecastSummary Run(ForecastSettings s, IAnsiConsole console, CancellationToken cancellationToken)
     {
         var series = s.DataPath is null ? SeriesCsv.AirPassengers(s.Column) : SeriesCsv.Load(s.DataPath, s.Column);
+        string dir = Path.GetFullPath(s.OutputDirectory);
         int holdoutStart = series.Values.Length - s.Horizon;
         if (holdoutStart < s.Window + s.Horizon)
             throw new ArgumentException(
@@ -28,6 +29,7 @@ internal static class ForecastJob
                 $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
         if (s.Season < 1 || holdoutStart < s.Season)
             throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {s.Season}.");
+        OutputFolder.EnsureWritable(dir);
         float[] train = series.Values[..holdoutStart];
         float[] actual = series.Values[holdoutStart..];
         bool log = s.LogTransform && train.All(v => v > 0);
@@ -50,6 +52,7 @@ internal static class ForecastJob
             Horizon = s.Horizon,
             Epochs = s.Epochs,
             LogTransform = log,
+            RefitOnAllWindows = s.Refit,
             Seed = s.Seed,
             Device = s.Device,
             InferenceDevice = s.Device,
@@ -64,8 +67,17 @@ internal static class ForecastJob
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training", maxValue: s.Epochs);
+                ProgressTask? refitTask = null;
                 options.Progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
+                    if (p.Stage == TrainingStage.Refit)
+                    {
+                        task.Value = task.MaxValue;
+                        refitTask ??= ctx.AddTask("refit on all windows", maxValue: p.MaxEpochs);
+                        refitTask.Value = p.Epoch;
+                        refitTask.Description = string.Create(CultureInfo.InvariantCulture, $"refit epoch {p.Epoch}/{p.MaxEpochs}: train {p.TrainLoss:F5}");
+                        return;
+                    }
                     task.Value = p.Epoch;
                     lastLine = p.ValidationLoss is { } v
                         ? string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} val {v:F5} (best {p.BestEpoch})")
@@ -83,17 +95,22 @@ internal static class ForecastJob
         var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
         var history = model.History!;
 
-        string dir = Path.GetFullPath(s.OutputDirectory);
-        Directory.CreateDirectory(dir);
         string onnxPath = Path.Combine(dir, "model.onnx");
         string zipPath = Path.Combine(dir, "model.zip");
         string pngPath = Path.Combine(dir, "forecast.png");
         string summaryPath = Path.Combine(dir, "summary.json");
-        model.SaveOnnx(onnxPath);
         if (!ForecastPlot.HasFonts)
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(ForecastPlot.NoFontsWarning)}");
-        AtomicFile.Write(zipPath, stream => mlContext.Model.Save(model, data.Schema, stream));
-        ForecastPlot.Save(pngPath, series, holdoutStart, forecast, naive,
+        // Every artifact is produced in memory first, so a failure leaves the previous run's files untouched.
+        byte[] onnxBytes = model.GetOnnxModel();
+        byte[] zipBytes;
+        using (var zipStream = new MemoryStream())
+        {
+            // The saved chain takes windows, so its recorded input schema is the windows schema (not the series').
+            mlContext.Model.Save(model, model.WindowsSchema, zipStream);
+            zipBytes = zipStream.ToArray();
+        }
+        byte[] pngBytes = ForecastPlot.Render(series, holdoutStart, forecast, naive,
             string.Create(CultureInfo.InvariantCulture, $"{s.Cell} forecast: MAPE {metrics.Mape:F2}% vs seasonal naive {naiveMetrics.Mape:F2}%"));
 
         var summary = new ForecastSummary
@@ -118,6 +135,7 @@ internal static class ForecastJob
             HoldoutLabels = series.Labels[holdoutStart..],
             ParityMaxAbsDiff = model.Parity!.MaxAbsDiff,
             EpochsRun = history.EpochsRun,
+            RefitEpochs = history.RefitTrainLoss.Count,
             BestEpoch = history.BestEpoch,
             TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
             TrainLoss = history.TrainLoss.ToArray(),
@@ -126,7 +144,11 @@ internal static class ForecastJob
             Device = model.InferenceDevice.ToString(),
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
         };
-        AtomicFile.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.WriteAllBytes(onnxPath, onnxBytes);
+        AtomicFile.WriteAllBytes(zipPath, zipBytes);
+        AtomicFile.WriteAllBytes(pngPath, pngBytes);
+        AtomicFile.WriteAllText(summaryPath, summaryJson);
 
         var table = new Table().AddColumn("hold-out").AddColumn(new TableColumn("MAPE %").RightAligned()).AddColumn(new TableColumn("RMSE").RightAligned());
         table.AddRow($"{s.Cell} (epochs {history.EpochsRun}, best {history.BestEpoch})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));

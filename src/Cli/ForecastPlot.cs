@@ -1,5 +1,3 @@
-using MlNetRnn.Onnx;
-
 namespace MlNetRnn.Cli;
 
 /// <summary>Draws history, hold-out actuals, the forecast and the seasonal-naive baseline to a PNG.</summary>
@@ -13,7 +11,8 @@ internal static class ForecastPlot
     /// <summary>Whether Skia can find any font family to draw text with.</summary>
     public static bool HasFonts => SkiaSharp.SKTypeface.Default.GlyphCount > 0;
 
-    public static void Save(string path, SeriesCsv series, int holdoutStart, float[] forecast, float[] seasonalNaive, string title)
+    /// <summary>Renders the plot as PNG bytes.</summary>
+    public static byte[] Render(SeriesCsv series, int holdoutStart, float[] forecast, float[] seasonalNaive, string title)
     {
         var plot = new ScottPlot.Plot();
         double[] xs = Enumerable.Range(0, series.Values.Length).Select(i => (double)i).ToArray();
@@ -39,7 +38,6 @@ internal static class ForecastPlot
         plot.Title(title);
         plot.YLabel(series.Column);
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        byte[] png = plot.GetImageBytes(1000, 500, ScottPlot.ImageFormat.Png);
-        AtomicFile.WriteAllBytes(path, png);
+        return plot.GetImageBytes(1000, 500, ScottPlot.ImageFormat.Png);
     }
 }

@@ -16,6 +16,7 @@ internal sealed record ForecastSettings
     public int Season { get; init; } = 12;
     public int Epochs { get; init; } = 300;
     public bool LogTransform { get; init; } = true;
+    public bool Refit { get; init; } = true;
     public int Seed { get; init; } = 1;
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
     public string OutputDirectory { get; init; } = Path.Combine("out", "forecast");

@@ -26,6 +26,7 @@ internal sealed record ForecastSummary
     [JsonPropertyName("holdout_labels")] public string[] HoldoutLabels { get; init; } = Array.Empty<string>();
     [JsonPropertyName("parity_max_abs_diff")] public double ParityMaxAbsDiff { get; init; }
     [JsonPropertyName("epochs_run")] public int EpochsRun { get; init; }
+    [JsonPropertyName("refit_epochs")] public int RefitEpochs { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
     [JsonPropertyName("train_loss")] public double[] TrainLoss { get; init; } = Array.Empty<double>();

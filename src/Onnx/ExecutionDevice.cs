@@ -43,7 +43,7 @@ public sealed record ExecutionDevice
         string t = text.Trim().ToLowerInvariant();
         if (t == "cpu") return Cpu;
         if (t == "auto") return Auto;
-        if (t == "cuda" || t == "gpu") return Cuda();
+        if (t == "cuda") return Cuda();
         if (t.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(t.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int id))
             return Cuda(id);
         throw new FormatException($"Unknown device '{text}'. Use cpu, cuda, cuda:N or auto.");

@@ -75,6 +75,13 @@ public sealed class ForecasterOptions
     /// <summary>Fraction of windows, the most recent ones, held out for validation and early stopping, in [0, 0.5]. Default 0.1.</summary>
     public double ValidationFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// After early stopping has chosen the epoch count on the validation windows, train again from the same initial weights on
+    /// every window (the most recent included) for that many epochs, and keep those weights. Recent data matter most in
+    /// forecasting; the validation losses in the history stay those of the first pass. No effect without validation. Default true.
+    /// </summary>
+    public bool RefitOnAllWindows { get; set; } = true;
+
     /// <summary>Shuffle training windows every epoch. Default true.</summary>
     public bool Shuffle { get; set; } = true;
 

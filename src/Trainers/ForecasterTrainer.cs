@@ -63,17 +63,18 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         float[] rawInputs, rawTargets;
         int count;
         string source;
+        ForecastSplit split;
         float[] scalerValues;
         if (o.SeriesColumnName is not null)
         {
             source = $"series column '{o.SeriesColumnName}'";
             float[] series = SeriesColumnReader.Read(input, o.SeriesColumnName);
             (rawInputs, rawTargets, count) = SlidingWindows.Build(series, o.Window, o.Horizon, source);
-            int validation = ValidationCount(count, o.ValidationFraction);
-            // The scaler sees only values covered by training windows and their targets: no peeking at validation.
-            scalerValues = series.AsSpan(0, count - validation - 1 + o.Window + o.Horizon).ToArray();
             if (o.LogTransform)
-                RequirePositive(series, source);
+                PositiveValues.Require(series, source);
+            split = ForecastSplit.Compute(count, o.ValidationFraction, o.Horizon);
+            // The scaler sees only values covered by training windows and their targets: no peeking at validation.
+            scalerValues = series.AsSpan(0, split.Train - 1 + o.Window + o.Horizon).ToArray();
         }
         else
         {
@@ -82,23 +83,23 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
             if (all.Rows == 0)
                 throw new ArgumentException($"The training data has no rows in columns '{o.FeatureColumnName}' and '{o.LabelColumnName}'.");
             (rawInputs, rawTargets, count) = (all.Features, all.Labels!, all.Rows);
-            int validation = ValidationCount(count, o.ValidationFraction);
-            int train = count - validation;
-            scalerValues = rawInputs.AsSpan(0, train * o.Window).ToArray().Concat(rawTargets.AsSpan(0, train * o.Horizon).ToArray()).ToArray();
             if (o.LogTransform)
             {
-                RequirePositive(rawInputs, $"column '{o.FeatureColumnName}'");
-                RequirePositive(rawTargets, $"column '{o.LabelColumnName}'");
+                PositiveValues.Require(rawInputs, $"column '{o.FeatureColumnName}'");
+                PositiveValues.Require(rawTargets, $"column '{o.LabelColumnName}'");
             }
+            split = ForecastSplit.Compute(count, o.ValidationFraction, o.Horizon);
+            scalerValues = rawInputs.AsSpan(0, split.Train * o.Window).ToArray().Concat(rawTargets.AsSpan(0, split.Train * o.Horizon).ToArray()).ToArray();
         }
 
-        int validationRows = ValidationCount(count, o.ValidationFraction);
-        int trainRows = count - validationRows;
+        int trainRows = split.Train;
+        int validationRows = split.Validation;
         var scaler = SeriesScaler.Fit(scalerValues, o.Scaling, o.LogTransform, source);
         var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawInputs, o.Window, scaler, o.RelativeToWindow);
         float[] targets = ForecastPreprocessing.ScaleTargets(rawTargets, o.Horizon, scaler, levels);
         channel.Info(MessageSensitivity.None,
-            $"{count} windows from the {source}: {trainRows} for training, {validationRows} (the most recent) for validation; scaler {scaler}.");
+            $"{count} windows from the {source}: {trainRows} for training, {split.Gap} left out so no validation target is a training target, " +
+            $"{validationRows} (the most recent) for validation; scaler {scaler}.");
 
         var architecture = new RecurrentArchitecture(o.Cell, 1, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
         var settings = new TrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, o.Shuffle, seed);
@@ -124,20 +125,43 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
             network.to(device);
             history = RegressionTrainingLoop.Train(network, device,
                 inputs.AsSpan(0, trainRows * o.Window).ToArray(), targets.AsSpan(0, trainRows * o.Horizon).ToArray(),
-                inputs.AsSpan(trainRows * o.Window).ToArray(), targets.AsSpan(trainRows * o.Horizon).ToArray(),
+                inputs.AsSpan(split.ValidationStart * o.Window).ToArray(), targets.AsSpan(split.ValidationStart * o.Horizon).ToArray(),
                 new long[] { o.Window, 1 }, o.Horizon, settings, o.Progress,
                 message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
+
+            if (o.RefitOnAllWindows && validationRows > 0)
+            {
+                // Same seed, same initial weights, every window, the epoch count early stopping chose, last weights kept.
+                torch.manual_seed(seed);
+                using var refitNetwork = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
+                refitNetwork.to(device);
+                var refitSettings = settings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
+                var refit = RegressionTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
+                    new long[] { o.Window, 1 }, o.Horizon, refitSettings, o.Progress,
+                    message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
+                history = new TrainingHistory(history.TrainLoss, history.ValidationLoss, history.BestEpoch, history.StoppedEarly,
+                    history.Duration + refit.Duration, refit.TrainLoss);
+                network.LoadWeights(refitNetwork.ExportWeights());
+            }
             weights = network.ExportWeights();
-            torchReference = PredictTorch(network, device, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
+            // The reference always runs on the CPU: cuDNN's TF32 kernels differ from CPU results by ~1e-3, more than the check allows.
+            if (device.type == DeviceType.CPU)
+            {
+                torchReference = PredictTorch(network, device, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
+            }
+            else
+            {
+                using var cpuNetwork = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
+                cpuNetwork.LoadWeights(weights);
+                torchReference = PredictTorch(cpuNetwork, torch.CPU, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
+            }
         }
 
         // 2. Export, then prove the export reproduces the trained network.
         var description = new ForecastingModelDescription(architecture, o.Window, o.Horizon, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName);
         byte[] onnx = ForecastingOnnxExporter.Export(description, weights, TrainingMetadata(o, history, seed, trainingDevice, trainingNote));
         float[] onnxOutput = OnnxParityCheck.RunOnnx(onnx, o.FeatureColumnName, heldRaw, new long[] { heldRows, o.Window }, o.ScoreColumnName);
-        var parity = OnnxParityCheck.Compare(torchReference, onnxOutput);
-        if (!parity.Passed)
-            throw new InvalidOperationException(OnnxParityCheck.Describe(parity, torchReference, onnxOutput));
+        var parity = OnnxParityCheck.Verify(torchReference, onnxOutput);
         channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
             $"ONNX parity check passed: max abs diff {parity.MaxAbsDiff:G3} over {parity.Count} values."));
 
@@ -153,25 +177,6 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
     /// </summary>
     /// <exception cref="ArgumentException">A required input column is missing or mistyped.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => ForecastingSchema.OutputShape(_mlContext, _options, inputSchema);
-
-    private static int ValidationCount(int count, double fraction)
-    {
-        if (fraction <= 0 || count < 2)
-            return 0;
-        int validation = Math.Max(1, (int)Math.Round(count * fraction));
-        return Math.Min(validation, count - 1);
-    }
-
-    private static void RequirePositive(ReadOnlySpan<float> values, string source)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (values[i] <= 0f)
-                throw new ArgumentException(
-                    $"The {source} has {values[i].ToString(CultureInfo.InvariantCulture)} at position {i}, but LogTransform needs every value > 0. " +
-                    "Turn LogTransform off or shift the series.");
-        }
-    }
 
     private static float[] PredictTorch(RecurrentRegressionNetwork network, Device device, float[] rawWindows, int window, int horizon,
         SeriesScaler scaler, bool relative)
@@ -199,6 +204,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         yield return new(ForecastingTransformer.MetadataBestEpoch, history.BestEpoch.ToString(CultureInfo.InvariantCulture));
         yield return new(ForecastingTransformer.MetadataTrainLoss, JsonSerializer.Serialize(history.TrainLoss));
         yield return new(ForecastingTransformer.MetadataValidationLoss, JsonSerializer.Serialize(history.ValidationLoss));
+        yield return new(ForecastingTransformer.MetadataRefitTrainLoss, JsonSerializer.Serialize(history.RefitTrainLoss));
         yield return new(ForecastingTransformer.MetadataStoppedEarly, history.StoppedEarly ? "true" : "false");
         yield return new(ForecastingTransformer.MetadataTrainSeconds, history.Duration.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
         yield return new(ForecastingTransformer.MetadataSeed, seed.ToString(CultureInfo.InvariantCulture));

@@ -28,6 +28,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     internal const string MetadataBestEpoch = "training.best_epoch";
     internal const string MetadataTrainLoss = "training.train_loss";
     internal const string MetadataValidationLoss = "training.validation_loss";
+    internal const string MetadataRefitTrainLoss = "training.refit_train_loss";
     internal const string MetadataStoppedEarly = "training.stopped_early";
     internal const string MetadataTrainSeconds = "training.seconds";
     internal const string MetadataSeed = "training.seed";
@@ -84,8 +85,22 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     /// <summary>The ONNX model's <c>metadata_props</c> (architecture, window, horizon, scaler, training summary).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>The ML.NET chain that does the scoring (windows in, score out); this is what <c>Model.Save</c> writes.</summary>
-    public TransformerChain<ITransformer> ScoringChain => _chain;
+    /// <summary>
+    /// The schema of the windows view the saved ML.NET chain takes (<c>Features</c>, <c>Label</c>, <c>WindowStart</c>):
+    /// pass it to <c>mlContext.Model.Save</c> so that <c>mlContext.Model.Load</c> returns an input schema the chain can score.
+    /// </summary>
+    public DataViewSchema WindowsSchema =>
+        SeriesWindowing.CreateWindows(_mlContext, new float[Window + Horizon], Window, Horizon, Options.FeatureColumnName, Options.LabelColumnName).Schema;
+
+    /// <summary>
+    /// Saves the ML.NET model (the scoring chain with the ONNX model embedded, and <see cref="WindowsSchema"/> as its input schema)
+    /// to <paramref name="path"/> atomically. Equivalent to <c>mlContext.Model.Save(model, model.WindowsSchema, path)</c>.
+    /// </summary>
+    public void Save(string path)
+    {
+        ThrowIfDisposed();
+        AtomicFile.Write(path, stream => _mlContext.Model.Save(this, WindowsSchema, stream));
+    }
 
     internal ForecasterOptions Options { get; }
 
@@ -150,9 +165,9 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         {
             if (!float.IsFinite(window[i]))
                 throw new ArgumentException($"History value {history.Length - Window + i} is {window[i]}; forecasting needs finite values.", nameof(history));
-            if (Scaler.Log && window[i] <= 0)
-                throw new ArgumentException($"History value {history.Length - Window + i} is {window[i]}, but this model log-transforms its input and needs values > 0.", nameof(history));
         }
+        if (Scaler.Log)
+            PositiveValues.Require(window, "history window");
         var session = GetSession();
         var tensor = new DenseTensor<float>(window, new[] { 1, Window });
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(Options.FeatureColumnName, tensor) }, new[] { Options.ScoreColumnName });
@@ -186,14 +201,28 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     }
 
     /// <summary>Releases the ONNX Runtime sessions and deletes the temporary model file ML.NET's OnnxTransformer reads from.</summary>
+    /// <remarks>Do not call it while another thread is inside <see cref="Forecast"/> or <see cref="Transform"/>.</remarks>
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
-        _session?.Dispose();
+        lock (_sessionLock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            _session?.Dispose();
+            _session = null;
+        }
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
+        DeleteOwnedModelFile();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Deletes the temporary model file if the transformer was never disposed.</summary>
+    ~ForecastingTransformer() => DeleteOwnedModelFile();
+
+    private void DeleteOwnedModelFile()
+    {
         if (_ownedModelFile is not null)
         {
             try
@@ -273,9 +302,13 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
             var train = JsonSerializer.Deserialize<double[]>(trainJson) ?? Array.Empty<double>();
             var validation = m.TryGetValue(MetadataValidationLoss, out var vj) ? JsonSerializer.Deserialize<double[]>(vj) ?? Array.Empty<double>() : Array.Empty<double>();
             double seconds = m.TryGetValue(MetadataTrainSeconds, out var sec) ? double.Parse(sec, CultureInfo.InvariantCulture) : 0;
-            history = new TrainingHistory(train, validation, I(MetadataBestEpoch), m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true", TimeSpan.FromSeconds(seconds));
+            var refit = m.TryGetValue(MetadataRefitTrainLoss, out var rj) ? JsonSerializer.Deserialize<double[]>(rj) ?? Array.Empty<double>() : Array.Empty<double>();
+            history = new TrainingHistory(train, validation, I(MetadataBestEpoch), m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true",
+                TimeSpan.FromSeconds(seconds), refit);
         }
-        return new ForecastingTransformer(mlContext, onnx, chain, options, history, null, ExecutionDevice.Cpu);
+        // A loaded chain runs where ML.NET's loader put it: on CUDA when the loading context asks for a GPU and the runtime has one.
+        var device = mlContext.GpuDeviceId is int gpu && OnnxSessionFactory.IsCudaAvailable ? ExecutionDevice.Cuda(gpu) : ExecutionDevice.Cpu;
+        return new ForecastingTransformer(mlContext, onnx, chain, options, history, null, device);
     }
 
     /// <summary>
@@ -295,22 +328,50 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         }
         using (zip)
         {
-            var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel")
-                ?? throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
-            using var stream = entry.Open();
-            using var reader = new BinaryReader(stream);
-            try
+            var entries = zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel").ToList();
+            if (entries.Count == 0)
+                throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
+            foreach (var entry in entries)
             {
-                int length = reader.ReadInt32();
-                byte[] bytes = reader.ReadBytes(Math.Max(length, 0));
-                if (length <= 0 || bytes.Length != length)
-                    throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated ({bytes.Length} of {length} bytes).");
-                return bytes;
+                byte[] bytes = ReadOnnxEntry(entry, zipPath);
+                // A pipeline may hold several ONNX steps: take the one this library exported as a forecaster.
+                if (entries.Count == 1 || IsForecaster(bytes))
+                    return bytes;
             }
-            catch (EndOfStreamException ex)
-            {
-                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated.", ex);
-            }
+            throw new InvalidDataException($"None of the {entries.Count} ONNX models in '{zipPath}' is an MlNetRnn forecaster.");
+        }
+    }
+
+    private static byte[] ReadOnnxEntry(ZipArchiveEntry entry, string zipPath)
+    {
+        using var stream = entry.Open();
+        using var reader = new BinaryReader(stream);
+        try
+        {
+            int length = reader.ReadInt32();
+            // Check the stored length against the entry's real size before allocating: a corrupt prefix must not ask for gigabytes.
+            if (length <= 0 || length > entry.Length - sizeof(int))
+                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated or corrupt (length prefix {length}, entry holds {entry.Length - sizeof(int)} bytes).");
+            byte[] bytes = reader.ReadBytes(length);
+            if (bytes.Length != length)
+                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated ({bytes.Length} of {length} bytes).");
+            return bytes;
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated.", ex);
+        }
+    }
+
+    private static bool IsForecaster(byte[] onnx)
+    {
+        try
+        {
+            return OnnxModelInfo.Read(onnx).Metadata.TryGetValue(OnnxMetadataKeys.Task, out var task) && task == ForecastingOnnxExporter.TaskName;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
         }
     }
 
@@ -347,16 +408,24 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         if (HasWindowColumn(input.Schema))
         {
             SchemaValidation.RequireSingleVector(input.Schema, Options.FeatureColumnName, "feature", Window);
+            // ONNX Runtime would return NaN for ln(x <= 0) without complaint; one cheap pass turns that into a clear error.
+            if (Scaler.Log)
+                PositiveValues.RequireInColumn(input, Options.FeatureColumnName, Window);
             return input;
         }
         RequireSeriesOrWindows(input.Schema);
-        return SeriesWindowing.CreateWindows(_mlContext, input, Options.SeriesColumnName!, Window, Horizon, Options.FeatureColumnName, Options.LabelColumnName);
+        string column = Options.SeriesColumnName!;
+        float[] series = SeriesColumnReader.Read(input, column);
+        if (Scaler.Log)
+            PositiveValues.Require(series, $"series column '{column}'");
+        return SeriesWindowing.CreateWindows(_mlContext, series, Window, Horizon, Options.FeatureColumnName, Options.LabelColumnName, $"series column '{column}'");
     }
 
     private InferenceSession GetSession()
     {
         lock (_sessionLock)
         {
+            ThrowIfDisposed();
             return _session ??= OnnxSessionFactory.Create(_onnx, InferenceDevice, out _, out _);
         }
     }

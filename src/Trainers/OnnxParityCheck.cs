@@ -45,6 +45,16 @@ internal static class OnnxParityCheck
         return new ParityReport(maxAbs, worst, passed, reference.Length);
     }
 
+    /// <summary>Compares, and throws a message naming the worst value when any value is out of tolerance.</summary>
+    /// <exception cref="InvalidOperationException">The outputs disagree beyond the tolerance, or their lengths differ.</exception>
+    public static ParityReport Verify(ReadOnlySpan<float> reference, ReadOnlySpan<float> actual)
+    {
+        var report = Compare(reference, actual);
+        if (!report.Passed)
+            throw new InvalidOperationException(Describe(report, reference, actual));
+        return report;
+    }
+
     /// <summary>Runs one float input through a CPU session and returns the named output.</summary>
     public static float[] RunOnnx(byte[] model, string inputName, float[] input, long[] shape, string outputName)
     {

@@ -40,21 +40,42 @@ internal sealed class RecurrentRegressionNetwork : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public RecurrentArchitecture Architecture => _architecture;
-
     public override Tensor forward(Tensor input)
     {
-        Tensor finalHidden = rnn switch
+        Tensor finalHidden;
+        switch (rnn)
         {
-            LSTM lstm => lstm.call(input).Item2,
-            GRU gru => gru.call(input).Item2,
-            RNN plain => plain.call(input).Item2,
-            _ => throw new InvalidOperationException("Unknown recurrent module."),
-        };
+            case LSTM lstm:
+            {
+                var (output, h, c) = lstm.call(input);
+                // Only h_n feeds the head; release the rest now rather than at the end of a dispose scope (or never).
+                output.Dispose();
+                c.Dispose();
+                finalHidden = h;
+                break;
+            }
+            case GRU gru:
+            {
+                var (output, h) = gru.call(input);
+                output.Dispose();
+                finalHidden = h;
+                break;
+            }
+            case RNN plain:
+            {
+                var (output, h) = plain.call(input);
+                output.Dispose();
+                finalHidden = h;
+                break;
+            }
+            default:
+                throw new InvalidOperationException("Unknown recurrent module.");
+        }
+        using var hn = finalHidden;
         // h_n is [layers·directions, batch, hidden]; the head reads the last layer's directions side by side.
         int d = _architecture.NumDirections;
         long batch = input.shape[0];
-        using var last = finalHidden.narrow(0, (_architecture.NumLayers - 1) * d, d);
+        using var last = hn.narrow(0, (_architecture.NumLayers - 1) * d, d);
         using var features = last.transpose(0, 1).reshape(batch, d * _architecture.HiddenSize);
         return head.call(features);
     }
@@ -66,7 +87,9 @@ internal sealed class RecurrentRegressionNetwork : nn.Module<Tensor, Tensor>
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in named_parameters())
         {
-            using var cpu = parameter.detach().cpu().to(ScalarType.Float32).contiguous();
+            // The intermediate detach/cpu/to/contiguous handles are native; the scope releases all of them.
+            using var scope = torch.NewDisposeScope();
+            var cpu = parameter.detach().cpu().to(ScalarType.Float32).contiguous();
             tensors.Add(new NamedTensor(name, cpu.shape, cpu.data<float>().ToArray()));
         }
         return new WeightSet(tensors);

@@ -92,14 +92,18 @@ internal static class RegressionTrainingLoop
                 {
                     bestLoss = monitored;
                     bestEpoch = epoch;
-                    DisposeState(bestState);
-                    bestState = Snapshot(network);
+                    if (settings.RestoreBestWeights)
+                    {
+                        DisposeState(bestState);
+                        bestState = Snapshot(network);
+                    }
                 }
 
-                progress?.Report(new TrainingProgress(epoch, settings.Epochs, trainLoss, validationLoss, bestEpoch, stopwatch.Elapsed));
+                progress?.Report(new TrainingProgress(epoch, settings.Epochs, trainLoss, validationLoss, bestEpoch, stopwatch.Elapsed, settings.Stage));
+                string stage = settings.Stage == TrainingStage.Refit ? "refit " : string.Empty;
                 log?.Invoke(validationLoss is null
-                    ? $"epoch {epoch}/{settings.Epochs}: train loss {trainLoss:G6}"
-                    : $"epoch {epoch}/{settings.Epochs}: train loss {trainLoss:G6}, validation loss {validationLoss:G6}");
+                    ? $"{stage}epoch {epoch}/{settings.Epochs}: train loss {trainLoss:G6}"
+                    : $"{stage}epoch {epoch}/{settings.Epochs}: train loss {trainLoss:G6}, validation loss {validationLoss:G6}");
 
                 if (settings.Patience > 0 && epoch - bestEpoch >= settings.Patience && epoch < settings.Epochs)
                 {
@@ -109,7 +113,7 @@ internal static class RegressionTrainingLoop
                 }
             }
 
-            if (bestState is not null)
+            if (bestState is not null && settings.RestoreBestWeights)
                 Restore(network, bestState);
         }
         finally
@@ -117,7 +121,9 @@ internal static class RegressionTrainingLoop
             DisposeState(bestState);
         }
         network.eval();
-        return new TrainingHistory(trainLosses, validationLosses, bestEpoch, stoppedEarly, stopwatch.Elapsed);
+        // Without restoring, the network holds the last epoch's weights, and the history says so.
+        int keptEpoch = settings.RestoreBestWeights ? bestEpoch : trainLosses.Count;
+        return new TrainingHistory(trainLosses, validationLosses, keptEpoch, stoppedEarly, stopwatch.Elapsed);
     }
 
     /// <summary>Mean squared error over all rows, computed in batches without gradients.</summary>
@@ -141,7 +147,13 @@ internal static class RegressionTrainingLoop
     private static Dictionary<string, Tensor> Snapshot(RecurrentRegressionNetwork network)
     {
         using var noGrad = torch.no_grad();
-        return network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var snapshot = new Dictionary<string, Tensor>();
+        foreach (var (name, tensor) in network.state_dict())
+        {
+            using var detached = tensor.detach();
+            snapshot[name] = detached.clone();
+        }
+        return snapshot;
     }
 
     private static void Restore(RecurrentRegressionNetwork network, Dictionary<string, Tensor> state)

@@ -4,8 +4,10 @@ namespace MlNetRnn.Trainers;
 public sealed class TrainingHistory
 {
     /// <summary>Creates a history.</summary>
-    public TrainingHistory(IReadOnlyList<double> trainLoss, IReadOnlyList<double> validationLoss, int bestEpoch, bool stoppedEarly, TimeSpan duration)
+    public TrainingHistory(IReadOnlyList<double> trainLoss, IReadOnlyList<double> validationLoss, int bestEpoch, bool stoppedEarly, TimeSpan duration,
+        IReadOnlyList<double>? refitTrainLoss = null)
     {
+        RefitTrainLoss = refitTrainLoss ?? Array.Empty<double>();
         TrainLoss = trainLoss;
         ValidationLoss = validationLoss;
         BestEpoch = bestEpoch;
@@ -28,6 +30,12 @@ public sealed class TrainingHistory
     /// <summary>Whether early stopping ended training before the epoch budget.</summary>
     public bool StoppedEarly { get; }
 
-    /// <summary>Wall-clock training time (excluding export and the parity check).</summary>
+    /// <summary>
+    /// Training loss per epoch of the refit on every window (<see cref="ForecasterOptions.RefitOnAllWindows"/>), which ran
+    /// <see cref="BestEpoch"/> epochs from the same initial weights; empty when there was no refit. The model holds the refit's weights.
+    /// </summary>
+    public IReadOnlyList<double> RefitTrainLoss { get; }
+
+    /// <summary>Wall-clock training time, refit included (excluding export and the parity check).</summary>
     public TimeSpan Duration { get; }
 }

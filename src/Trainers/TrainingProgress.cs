@@ -6,5 +6,17 @@ namespace MlNetRnn.Trainers;
 /// <param name="TrainLoss">Mean training loss of the epoch (MSE in scaled space).</param>
 /// <param name="ValidationLoss">Validation loss, or null without a validation split.</param>
 /// <param name="BestEpoch">1-based epoch with the best monitored loss so far.</param>
-/// <param name="Elapsed">Time since training started.</param>
-public sealed record TrainingProgress(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss, int BestEpoch, TimeSpan Elapsed);
+/// <param name="Elapsed">Time since this stage started.</param>
+/// <param name="Stage">Training with validation, or the refit on all windows that follows it.</param>
+public sealed record TrainingProgress(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss, int BestEpoch, TimeSpan Elapsed,
+    TrainingStage Stage = TrainingStage.Training);
+
+/// <summary>The stages of a fit.</summary>
+public enum TrainingStage
+{
+    /// <summary>Training with a validation split and early stopping.</summary>
+    Training = 0,
+
+    /// <summary>Retraining from the same initial weights on every window (validation included) for the best epoch count.</summary>
+    Refit = 1,
+}

@@ -8,4 +8,6 @@ internal sealed record TrainingSettings(
     double GradientClipNorm,
     int Patience,
     bool Shuffle,
-    int Seed);
+    int Seed,
+    bool RestoreBestWeights = true,
+    TrainingStage Stage = TrainingStage.Training);

@@ -30,8 +30,11 @@ public sealed class ForecasterPipelineTests
         Assert.True(metrics.Mape is > 0 and < 100, $"MAPE {metrics.Mape}");
         Assert.True(metrics.Rmse > 0);
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 3).Size, ((VectorDataViewType)scored.Schema["Score"].Type).Size);
-        Assert.Equal(options.Epochs, reports.Count);
-        Assert.Equal(Enumerable.Range(1, options.Epochs), reports.Select(r => r.Epoch));
+        var training = reports.Where(r => r.Stage == TrainingStage.Training).ToList();
+        var refit = reports.Where(r => r.Stage == TrainingStage.Refit).ToList();
+        Assert.Equal(Enumerable.Range(1, options.Epochs), training.Select(r => r.Epoch));
+        Assert.Equal(Enumerable.Range(1, model.History!.BestEpoch), refit.Select(r => r.Epoch));
+        Assert.Equal(model.History.BestEpoch, model.History.RefitTrainLoss.Count);
         Assert.Equal(options.Epochs, model.History!.EpochsRun);
         Assert.True(model.Parity!.Passed);
         Assert.True(model.Parity.MaxAbsDiff < 0.05, $"parity {model.Parity.MaxAbsDiff}");

@@ -14,6 +14,7 @@ public sealed class TrainingLoopTests
         var options = ForecasterTestOptions.Small(epochs: 200);
         options.Patience = 3;
         options.LearningRate = 0.05; // large steps make validation loss bounce, so patience triggers quickly
+        options.RefitOnAllWindows = false;
         var reports = new List<TrainingProgress>();
         options.Progress = new ListProgress(reports);
 
@@ -74,10 +75,10 @@ public sealed class TrainingLoopTests
     {
         var series = TestData.AirPassengers();
         var (rawX, rawY, count) = MlNetRnn.Transforms.SlidingWindows.Build(series, options.Window, options.Horizon);
-        int validation = Math.Max(1, (int)Math.Round(count * options.ValidationFraction));
+        var split = ForecastSplit.Compute(count, options.ValidationFraction, options.Horizon);
         double sum = 0;
         int n = 0;
-        for (int r = count - validation; r < count; r++)
+        for (int r = split.ValidationStart; r < count; r++)
         {
             var window = rawX.AsSpan(r * options.Window, options.Window);
             float[] forecast = model.Forecast(window);
