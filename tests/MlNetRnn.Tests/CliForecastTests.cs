@@ -102,6 +102,35 @@ public sealed class CliForecastTests
         Assert.False(Directory.Exists(dir));
     }
 
+    [Theory]
+    [InlineData("--horizon", "0")]
+    [InlineData("--horizon", "-3")]
+    [InlineData("--window", "0")]
+    [InlineData("--hidden", "0")]
+    [InlineData("--epochs", "0")]
+    [InlineData("--device", "bogus")]
+    [InlineData("--cell", "transformer")]
+    public async Task InvalidOptionValuesFailWithExitCodeOneBeforeAnythingRuns(string option, string value)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+
+        int exit = await Program.Main(new[] { "forecast", option, value, "--output", dir });
+
+        Assert.Equal(1, exit);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public async Task UnwritableOutputFolderFailsBeforeTraining()
+    {
+        var started = DateTime.UtcNow;
+
+        int exit = await Program.Main(new[] { "forecast", "--output", "/proc/mlnetrnn-cannot-write-here" });
+
+        Assert.Equal(1, exit);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30)); // no 300-epoch training first
+    }
+
     [Fact]
     public async Task UnknownColumnFailsWithExitCodeOne()
     {

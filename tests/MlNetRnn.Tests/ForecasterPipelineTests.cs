@@ -211,6 +211,73 @@ public sealed class ForecasterPipelineTests
         Assert.Throws<ObjectDisposedException>(() => model.Forecast(TestData.AirPassengers()));
     }
 
+    [Fact]
+    public void SaveRecordsTheWindowsSchemaSoModelLoadCanScoreWithIt()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.AsView(ml, TestData.AirPassengers());
+        using var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small(epochs: 2)).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.zip");
+        try
+        {
+            model.Save(path);
+
+            var loaded = ml.Model.Load(path, out var inputSchema);
+            var empty = ml.Data.LoadFromEnumerable(new ForecastInputRow[] { new() { Features = new float[12], Label = new float[3] } },
+                SchemaDefinitionFrom(inputSchema));
+            var scored = loaded.Transform(empty);
+
+            Assert.NotNull(inputSchema.GetColumnOrNull("Features"));
+            Assert.Single(scored.GetColumn<float[]>("Score"));
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void AnUndisposedModelsTemporaryFileIsDeletedByTheFinalizer()
+    {
+        string file = FitAndForget();
+
+        for (int i = 0; i < 5 && File.Exists(file); i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.False(File.Exists(file));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string FitAndForget()
+    {
+        var ml = new MLContext(1);
+        var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small(epochs: 1)).Fit(TestData.AsView(ml, TestData.AirPassengers()));
+        string file = model.ModelFilePath!;
+        Assert.True(File.Exists(file));
+        return file;
+    }
+
+    public sealed class ForecastInputRow
+    {
+        public float[] Features { get; set; } = Array.Empty<float>();
+
+        public float[] Label { get; set; } = Array.Empty<float>();
+
+        public long WindowStart { get; set; }
+    }
+
+    private static SchemaDefinition SchemaDefinitionFrom(DataViewSchema schema)
+    {
+        var definition = SchemaDefinition.Create(typeof(ForecastInputRow));
+        definition[nameof(ForecastInputRow.Features)].ColumnType = schema["Features"].Type;
+        definition[nameof(ForecastInputRow.Label)].ColumnType = schema["Label"].Type;
+        return definition;
+    }
+
     public sealed class WindowInput
     {
         [VectorType(12)]

@@ -183,6 +183,47 @@ public sealed class ForecasterValidationTests
     }
 
     [Fact]
+    public void LogModelRejectsNonPositiveInputInTransformInsteadOfReturningNaN()
+    {
+        var ml = new MLContext(1);
+        var series = TestData.AirPassengers();
+        using var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small(epochs: 1)).Fit(TestData.AsView(ml, series));
+        var bad = (float[])series.Clone();
+        bad[30] = 0;
+
+        var seriesError = Assert.Throws<ArgumentException>(() => model.Transform(TestData.AsView(ml, bad)));
+        var windows = ml.Rnn().CreateWindows(TestData.AsView(ml, bad), "Value", 12, 3);
+        var windowsError = Assert.Throws<ArgumentException>(() => model.Transform(windows));
+        var forecastError = Assert.Throws<ArgumentException>(() => model.Forecast(bad.AsSpan(20, 12)));
+
+        Assert.Contains("position 30", seriesError.Message);
+        Assert.Contains("row 19, slot 11", windowsError.Message); // window 19 = values 19..30
+        Assert.Contains("position 10", forecastError.Message);
+    }
+
+    [Fact]
+    public void LoadingAnMlNetModelWithoutAForecasterSaysSo()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.AsView(ml, TestData.AirPassengers());
+        var other = ml.Transforms.NormalizeMinMax("Value").Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(other, data.Schema, path);
+
+            var ex = Assert.Throws<InvalidDataException>(() => ml.Rnn().LoadForecaster(path));
+
+            Assert.Contains("no ONNX model", ex.Message);
+            Assert.Contains(path, ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void LoadingANonModelFileIsAClearError()
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.zip");

@@ -1,0 +1,52 @@
+using Microsoft.ML;
+using MlNetRnn.Trainers;
+using MlNetRnn.Transforms;
+using Xunit;
+
+namespace MlNetRnn.Tests;
+
+public sealed class ForecastSplitTests
+{
+    [Theory]
+    [InlineData(109, 0.1, 12)]
+    [InlineData(50, 0.2, 1)]
+    [InlineData(30, 0.5, 5)]
+    public void NoValidationTargetIsATrainingTarget(int count, double fraction, int horizon)
+    {
+        var split = ForecastSplit.Compute(count, fraction, horizon);
+
+        Assert.True(split.Validation >= 1);
+        Assert.Equal(count, split.Train + split.Gap + split.Validation);
+        // Window i's targets are steps i+W .. i+W+H-1 (W cancels out): the last training target precedes the first validation target.
+        int lastTrainingTarget = split.Train - 1 + horizon - 1;
+        int firstValidationTarget = split.ValidationStart;
+        Assert.True(lastTrainingTarget < firstValidationTarget, $"{lastTrainingTarget} >= {firstValidationTarget}");
+        Assert.Equal(lastTrainingTarget + 1, firstValidationTarget); // and nothing more than needed is thrown away
+    }
+
+    [Fact]
+    public void ZeroFractionOrTooFewWindowsTrainOnEverything()
+    {
+        Assert.Equal(new ForecastSplit(40, 0, 0), ForecastSplit.Compute(40, 0, 3));
+        Assert.Equal(new ForecastSplit(5, 0, 0), ForecastSplit.Compute(5, 0.2, 12));
+        Assert.Equal(new ForecastSplit(1, 0, 0), ForecastSplit.Compute(1, 0.5, 1));
+    }
+
+    [Fact]
+    public void TheScalerNeverSeesValidationValues()
+    {
+        var ml = new MLContext(1);
+        var series = TestData.AirPassengers();
+        series[^1] = 100000; // a spike that only a validation target contains
+        var options = ForecasterTestOptions.Small(epochs: 1);
+        options.Scaling = SeriesScalingKind.MinMax;
+        options.LogTransform = false;
+
+        using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+
+        var split = ForecastSplit.Compute(SlidingWindows.Count(series.Length, 12, 3), options.ValidationFraction, 3);
+        var seen = series[..(split.Train - 1 + 12 + 3)];
+        Assert.Equal(seen.Min(), model.Scaler.Center);
+        Assert.Equal(seen.Max() - seen.Min(), model.Scaler.Scale);
+    }
+}
