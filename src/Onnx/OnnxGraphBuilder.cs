@@ -100,9 +100,6 @@ internal sealed class OnnxGraphBuilder
         return a;
     }
 
-    public static AttributeProto FloatAttribute(string name, float value) =>
-        new() { Name = name, F = value, Type = AttributeProto.Types.AttributeType.Float };
-
     public static AttributeProto StringAttribute(string name, string value) =>
         new() { Name = name, S = ByteString.CopyFromUtf8(value), Type = AttributeProto.Types.AttributeType.String };
 

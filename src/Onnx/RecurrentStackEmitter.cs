@@ -4,10 +4,8 @@ using static MlNetRnn.Onnx.OnnxGraphBuilder;
 namespace MlNetRnn.Onnx;
 
 /// <summary>What a recurrent stack leaves in the graph.</summary>
-/// <param name="SequenceOutput">Last layer's outputs, <c>[seq, batch, D·H]</c>.</param>
 /// <param name="FinalHidden">Per layer, the <c>Y_h</c> value <c>[D, batch, H]</c>.</param>
-/// <param name="FinalCell">Per layer, the LSTM <c>Y_c</c> value <c>[D, batch, H]</c> (empty for other cells).</param>
-internal sealed record RecurrentStackOutputs(string SequenceOutput, IReadOnlyList<string> FinalHidden, IReadOnlyList<string> FinalCell);
+internal sealed record RecurrentStackOutputs(IReadOnlyList<string> FinalHidden);
 
 /// <summary>
 /// Emits one ONNX LSTM/GRU/RNN node per layer (both directions in one node), with layout 0,
@@ -29,7 +27,6 @@ internal static class RecurrentStackEmitter
         int g = architecture.GateCount;
         string x = input;
         var finalHidden = new List<string>();
-        var finalCell = new List<string>();
 
         for (int layer = 0; layer < architecture.NumLayers; layer++)
         {
@@ -88,8 +85,6 @@ internal static class RecurrentStackEmitter
             }
             builder.AddNode(opType, new[] { x, wName, rName, bName }, outputs, attributes.ToArray());
             finalHidden.Add(yh);
-            if (yc.Length > 0)
-                finalCell.Add(yc);
 
             // Y is [seq, D, batch, H]; the next layer (and the caller) want [seq, batch, D·H] with [fwd | bwd].
             if (d == 1)
@@ -102,7 +97,7 @@ internal static class RecurrentStackEmitter
                 x = builder.Op("Reshape", builder.Unique($"rnn.l{layer}.out"), new[] { t, ConstShape(builder, 0, 0, -1) });
             }
         }
-        return new RecurrentStackOutputs(x, finalHidden, finalCell);
+        return new RecurrentStackOutputs(finalHidden);
     }
 
     /// <summary>
