@@ -4,7 +4,8 @@ using MlNetRnn.Transforms;
 namespace MlNetRnn.Trainers;
 
 /// <summary>
-/// Options of <see cref="ForecasterTrainer"/>. Defaults suit a short monthly series; every range is checked when training starts.
+/// Options of <see cref="ForecasterTrainer"/>. Defaults suit a short monthly series; set <see cref="Horizon"/> to the number of steps
+/// you need (it defaults to one). Every range is checked when the trainer is created.
 /// </summary>
 public sealed class ForecasterOptions
 {
