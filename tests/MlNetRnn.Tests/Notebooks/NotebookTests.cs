@@ -1,0 +1,58 @@
+using Xunit;
+
+namespace MlNetRnn.Tests.Notebooks;
+
+/// <summary>Each notebook in notebooks/ runs top to bottom against this build; a notebook that does not run fails here.</summary>
+[Collection(NotebookCollection.Name)]
+[Trait("Category", "Notebooks")]
+public sealed class NotebookTests
+{
+    [Fact]
+    public async Task ForecastingAirPassengersNotebookRuns()
+    {
+        var globals = await Run("01-forecasting-airpassengers.ipynb");
+
+        Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("data:image/png;base64,", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "forecasting", "passengers.onnx")));
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "forecasting", "passengers.zip")));
+    }
+
+    [Fact]
+    public void EveryNotebookInTheFolderHasATest()
+    {
+        var notebooks = Directory.GetFiles(RepositoryRoot.NotebooksFolder, "*.ipynb").Select(Path.GetFileName).Order().ToArray();
+        var tested = typeof(NotebookTests).GetMethods()
+            .Where(m => m.Name.EndsWith("NotebookRuns", StringComparison.Ordinal))
+            .Select(m => m.Name).ToArray();
+
+        Assert.Equal(notebooks.Length, tested.Length);
+    }
+
+    private static Task<NotebookGlobals> Run(string file) =>
+        NotebookRunner.RunAsync(Path.Combine(RepositoryRoot.NotebooksFolder, file), RepositoryRoot.Path, RepositoryRoot.NotebooksFolder);
+}
+
+/// <summary>Notebooks set the process's current folder while they run, so they run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NotebookCollection
+{
+    public const string Name = "Notebooks";
+}
+
+/// <summary>Finds the repository this test assembly was built from.</summary>
+internal static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    public static string NotebooksFolder => System.IO.Path.Combine(Path, "notebooks");
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "MlNetRnn.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"MlNetRnn.sln not found above {AppContext.BaseDirectory}.");
+    }
+}
