@@ -151,7 +151,10 @@ internal static class ForecastJob
         AtomicFile.WriteAllText(summaryPath, summaryJson);
 
         var table = new Table().AddColumn("hold-out").AddColumn(new TableColumn("MAPE %").RightAligned()).AddColumn(new TableColumn("RMSE").RightAligned());
-        table.AddRow($"{s.Cell} (epochs {history.EpochsRun}, best {history.BestEpoch})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
+        string trained = history.RefitTrainLoss.Count > 0
+            ? $"{history.EpochsRun} epochs, best {history.BestEpoch}, refit {history.RefitTrainLoss.Count}"
+            : $"{history.EpochsRun} epochs, best {history.BestEpoch}";
+        table.AddRow($"{s.Cell} ({trained})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
         table.AddRow($"seasonal naive (season {s.Season})", naiveMetrics.Mape.ToString("F2", CultureInfo.InvariantCulture), naiveMetrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
         console.Write(table);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,

@@ -10,6 +10,9 @@ internal static class OptionValidation
     {
         option.Validators.Add(result =>
         {
+            // A token that is not an integer already has a parse error; reading the value then would throw.
+            if (result.Tokens.Count > 0 && !int.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
+                return;
             int value = result.GetValueOrDefault<int>();
             if (value < min || value > max)
                 result.AddError($"{option.Name} must be between {min} and {max}; got {value}.");

@@ -4,8 +4,8 @@ using static MlNetRnn.Onnx.OnnxGraphBuilder;
 namespace MlNetRnn.Onnx;
 
 /// <summary>What a recurrent stack leaves in the graph.</summary>
-/// <param name="FinalHidden">Per layer, the <c>Y_h</c> value <c>[D, batch, H]</c>.</param>
-internal sealed record RecurrentStackOutputs(IReadOnlyList<string> FinalHidden);
+/// <param name="LastLayerFinalHidden">The last layer's <c>Y_h</c> value <c>[D, batch, H]</c>.</param>
+internal sealed record RecurrentStackOutputs(string LastLayerFinalHidden);
 
 /// <summary>
 /// Emits one ONNX LSTM/GRU/RNN node per layer (both directions in one node), with layout 0,
@@ -26,7 +26,7 @@ internal static class RecurrentStackEmitter
         int h = architecture.HiddenSize;
         int g = architecture.GateCount;
         string x = input;
-        var finalHidden = new List<string>();
+        string lastFinalHidden = string.Empty;
 
         for (int layer = 0; layer < architecture.NumLayers; layer++)
         {
@@ -56,10 +56,12 @@ internal static class RecurrentStackEmitter
             string rName = builder.AddFloat($"rnn.l{layer}.R", new long[] { d, g * h, h }, r);
             string bName = builder.AddFloat($"rnn.l{layer}.B", new long[] { d, 2 * g * h }, b);
 
-            string y = builder.Unique($"rnn.l{layer}.Y");
-            string yh = builder.Unique($"rnn.l{layer}.Y_h");
-            string yc = architecture.Cell == RecurrentCellKind.Lstm ? builder.Unique($"rnn.l{layer}.Y_c") : string.Empty;
-            var outputs = architecture.Cell == RecurrentCellKind.Lstm ? new[] { y, yh, yc } : new[] { y, yh };
+            // Lower layers feed the next one through Y; the head reads only the last layer's Y_h. Outputs nobody reads are
+            // left unconnected (Y as "", trailing Y_h/Y_c dropped), so ONNX Runtime does not compute or copy them.
+            bool last = layer == architecture.NumLayers - 1;
+            string y = last ? string.Empty : builder.Unique($"rnn.l{layer}.Y");
+            string yh = last ? builder.Unique($"rnn.l{layer}.Y_h") : string.Empty;
+            var outputs = last ? new[] { y, yh } : new[] { y };
 
             var attributes = new List<AttributeProto>
             {
@@ -84,9 +86,13 @@ internal static class RecurrentStackEmitter
                     break;
             }
             builder.AddNode(opType, new[] { x, wName, rName, bName }, outputs, attributes.ToArray());
-            finalHidden.Add(yh);
+            if (last)
+            {
+                lastFinalHidden = yh;
+                break;
+            }
 
-            // Y is [seq, D, batch, H]; the next layer (and the caller) want [seq, batch, D·H] with [fwd | bwd].
+            // Y is [seq, D, batch, H]; the next layer wants [seq, batch, D·H] with [fwd | bwd].
             if (d == 1)
             {
                 x = builder.Op("Squeeze", builder.Unique($"rnn.l{layer}.out"), new[] { y, ConstAxes(builder, 1) });
@@ -97,7 +103,7 @@ internal static class RecurrentStackEmitter
                 x = builder.Op("Reshape", builder.Unique($"rnn.l{layer}.out"), new[] { t, ConstShape(builder, 0, 0, -1) });
             }
         }
-        return new RecurrentStackOutputs(finalHidden);
+        return new RecurrentStackOutputs(lastFinalHidden);
     }
 
     /// <summary>
@@ -106,7 +112,7 @@ internal static class RecurrentStackEmitter
     /// </summary>
     public static string FinalStateFeatures(OnnxGraphBuilder builder, RecurrentArchitecture architecture, RecurrentStackOutputs stack)
     {
-        string yh = stack.FinalHidden[^1];
+        string yh = stack.LastLayerFinalHidden;
         if (architecture.NumDirections == 1)
             return builder.Op("Squeeze", builder.Unique("features"), new[] { yh, ConstAxes(builder, 0) });
         string t = builder.Op("Transpose", builder.Unique("features.t"), new[] { yh }, IntsAttribute("perm", 1, 0, 2));

@@ -14,16 +14,21 @@ internal readonly record struct ForecastSplit(int Train, int Gap, int Validation
     /// <summary>Index of the first validation window.</summary>
     public int ValidationStart => Train + Gap;
 
+    /// <summary>
+    /// Splits <paramref name="count"/> windows. The fraction applies to the windows left after the gap; when that would leave
+    /// fewer training than validation windows, there is no validation (train on everything, see <see cref="Validation"/> = 0).
+    /// </summary>
     public static ForecastSplit Compute(int count, double fraction, int horizon)
     {
         int gap = horizon - 1;
-        if (fraction <= 0 || count < 2)
+        int usable = count - gap;
+        if (fraction <= 0 || usable < 2)
             return new ForecastSplit(count, 0, 0);
-        int validation = Math.Max(1, (int)Math.Round(count * fraction));
-        // Keep at least one training window; a series too short for a clean split trains on everything.
-        validation = Math.Min(validation, count - gap - 1);
-        if (validation < 1)
+        int validation = Math.Max(1, (int)Math.Round(usable * fraction));
+        int train = usable - validation;
+        // Early stopping on more windows than were trained on would pick the epoch count from noise.
+        if (train < validation)
             return new ForecastSplit(count, 0, 0);
-        return new ForecastSplit(count - gap - validation, gap, validation);
+        return new ForecastSplit(train, gap, validation);
     }
 }

@@ -70,7 +70,10 @@ public sealed class ForecasterOptions
     /// <summary>Maximum global gradient norm; 0 disables clipping. Default 1.</summary>
     public double GradientClipNorm { get; set; } = 1.0;
 
-    /// <summary>Epochs without improvement before training stops (best weights are restored); 0 disables early stopping. Default 40.</summary>
+    /// <summary>
+    /// Epochs without validation improvement before training stops; the best epoch's weights are restored (then replaced by the refit's,
+    /// see <see cref="RefitOnAllWindows"/>); 0 disables early stopping. Default 40.
+    /// </summary>
     public int Patience { get; set; } = 40;
 
     /// <summary>Fraction of windows, the most recent ones, held out for validation and early stopping, in [0, 0.5]. Default 0.1.</summary>

@@ -97,6 +97,10 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         var scaler = SeriesScaler.Fit(scalerValues, o.Scaling, o.LogTransform, source);
         var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawInputs, o.Window, scaler, o.RelativeToWindow);
         float[] targets = ForecastPreprocessing.ScaleTargets(rawTargets, o.Horizon, scaler, levels);
+        if (o.ValidationFraction > 0 && validationRows == 0)
+            channel.Warning(MessageSensitivity.None,
+                $"{count} windows from the {source} are too few for a validation split with horizon {o.Horizon}: training on all of them without early stopping " +
+                "(the epoch with the lowest training loss is kept). Provide a longer series for early stopping.");
         channel.Info(MessageSensitivity.None,
             $"{count} windows from the {source}: {trainRows} for training, {split.Gap} left out so no validation target is a training target, " +
             $"{validationRows} (the most recent) for validation; scaler {scaler}.");

@@ -100,6 +100,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     {
         ThrowIfDisposed();
         AtomicFile.Write(path, stream => _mlContext.Model.Save(this, WindowsSchema, stream));
+        GC.KeepAlive(this);
     }
 
     internal ForecasterOptions Options { get; }
@@ -148,7 +149,13 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     }
 
     /// <summary>Saves the ML.NET scoring chain (used by <c>mlContext.Model.Save</c>).</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)_chain).Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ThrowIfDisposed();
+        ((ICanSaveModel)_chain).Save(ctx);
+        // The chain re-reads the model file this object owns; keep the owner (and so the file) alive until the read is done.
+        GC.KeepAlive(this);
+    }
 
     /// <summary>
     /// Forecasts the <see cref="Horizon"/> values that follow <paramref name="history"/>, using its last <see cref="Window"/> values.
@@ -218,7 +225,10 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Deletes the temporary model file if the transformer was never disposed.</summary>
+    /// <summary>
+    /// Deletes the temporary model file if the transformer was never disposed. Best effort: where the OS refuses to delete a file
+    /// that is still open (Windows, while ML.NET's session holds it), the file stays in the temp folder.
+    /// </summary>
     ~ForecastingTransformer() => DeleteOwnedModelFile();
 
     private void DeleteOwnedModelFile()
@@ -251,18 +261,20 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         int? gpu = device.Kind == ExecutionDeviceKind.Cuda ? device.DeviceId : null;
         // ML.NET's Stream overload copies the model to a temp file it never deletes; with a file of our own the
         // transformer owns the file's lifetime (OnnxTransformer re-reads it when the model is saved) and deletes it on Dispose.
-        string modelFile = Path.Combine(Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.onnx");
+        string modelFile = Path.Combine(mlContext.TempFilePath ?? Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.onnx");
         AtomicFile.WriteAllBytes(modelFile, onnx);
+        ITransformer? onnxTransformer = null;
         try
         {
             var estimator = mlContext.Transforms.ApplyOnnxModel(new[] { options.ScoreColumnName }, new[] { options.FeatureColumnName },
                 modelFile, gpuDeviceId: gpu, fallbackToCpu: false);
-            var onnxTransformer = estimator.Fit(windowsData);
+            onnxTransformer = estimator.Fit(windowsData);
             var chain = new TransformerChain<ITransformer>(onnxTransformer);
             return new ForecastingTransformer(mlContext, onnx, chain, options, history, parity, device, modelFile);
         }
         catch
         {
+            (onnxTransformer as IDisposable)?.Dispose();
             File.Delete(modelFile);
             throw;
         }

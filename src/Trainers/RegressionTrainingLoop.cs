@@ -85,9 +85,9 @@ internal static class RegressionTrainingLoop
                 }
 
                 double monitored = validationLoss ?? trainLoss;
-                if (double.IsNaN(monitored))
+                if (!double.IsFinite(monitored))
                     throw new InvalidOperationException(
-                        $"Training diverged at epoch {epoch} (loss is NaN). Lower the learning rate ({settings.LearningRate}) or the gradient clip norm.");
+                        $"Training diverged at epoch {epoch} (loss is {monitored}). Lower the learning rate ({settings.LearningRate}) or the gradient clip norm.");
                 if (monitored < bestLoss)
                 {
                     bestLoss = monitored;
@@ -99,7 +99,9 @@ internal static class RegressionTrainingLoop
                     }
                 }
 
-                progress?.Report(new TrainingProgress(epoch, settings.Epochs, trainLoss, validationLoss, bestEpoch, stopwatch.Elapsed, settings.Stage));
+                // Without restoring, the weights kept are always the latest epoch's: report that, as the history will.
+                int keptSoFar = settings.RestoreBestWeights ? bestEpoch : epoch;
+                progress?.Report(new TrainingProgress(epoch, settings.Epochs, trainLoss, validationLoss, keptSoFar, stopwatch.Elapsed, settings.Stage));
                 string stage = settings.Stage == TrainingStage.Refit ? "refit " : string.Empty;
                 log?.Invoke(validationLoss is null
                     ? $"{stage}epoch {epoch}/{settings.Epochs}: train loss {trainLoss:G6}"
@@ -108,7 +110,9 @@ internal static class RegressionTrainingLoop
                 if (settings.Patience > 0 && epoch - bestEpoch >= settings.Patience && epoch < settings.Epochs)
                 {
                     stoppedEarly = true;
-                    log?.Invoke($"early stop after epoch {epoch}: no improvement for {settings.Patience} epochs; restoring epoch {bestEpoch}");
+                    log?.Invoke(settings.RestoreBestWeights
+                        ? $"early stop after epoch {epoch}: no improvement for {settings.Patience} epochs; restoring epoch {bestEpoch}"
+                        : $"early stop after epoch {epoch}: no improvement for {settings.Patience} epochs");
                     break;
                 }
             }
@@ -139,7 +143,7 @@ internal static class RegressionTrainingLoop
             long count = Math.Min(batchSize, rows - start);
             var prediction = network.call(inputs.narrow(0, start, count));
             // Sum of squared errors / (rows·outputs) over the whole split equals the per-element MSE of all rows.
-            sum += (prediction - targets.narrow(0, start, count)).pow(2).sum().item<float>();
+            sum += (prediction - targets.narrow(0, start, count)).square().sum().item<float>();
         }
         return sum / (rows * targets.shape[1]);
     }

@@ -21,7 +21,10 @@ public sealed class TrainingHistory
     /// <summary>Validation loss per epoch; empty when there was no validation split.</summary>
     public IReadOnlyList<double> ValidationLoss { get; }
 
-    /// <summary>1-based epoch whose weights the model holds (lowest validation loss, or training loss without validation).</summary>
+    /// <summary>
+    /// 1-based epoch with the lowest validation loss (training loss without validation): the epoch whose weights were kept, or, after a
+    /// refit, the number of epochs the refit ran.
+    /// </summary>
     public int BestEpoch { get; }
 
     /// <summary>Number of epochs run.</summary>

@@ -33,19 +33,35 @@ public sealed class ForecastSplitTests
     }
 
     [Fact]
+    public void NeverFewerTrainingThanValidationWindows()
+    {
+        // 14 windows with horizon 12 leave 3 after the gap: half would validate 2 windows on 1 trained one.
+        Assert.Equal(new ForecastSplit(14, 0, 0), ForecastSplit.Compute(14, 0.5, 12));
+        Assert.Equal(new ForecastSplit(5, 11, 4), ForecastSplit.Compute(20, 0.5, 12));
+        for (int count = 1; count < 200; count++)
+        {
+            var split = ForecastSplit.Compute(count, 0.5, 7);
+            Assert.True(split.Validation == 0 || split.Train >= split.Validation, $"{count}: {split}");
+            Assert.Equal(count, split.Train + split.Gap + split.Validation);
+        }
+    }
+
+    [Fact]
     public void TheScalerNeverSeesValidationValues()
     {
         var ml = new MLContext(1);
         var series = TestData.AirPassengers();
-        series[^1] = 100000; // a spike that only a validation target contains
         var options = ForecasterTestOptions.Small(epochs: 1);
         options.Scaling = SeriesScalingKind.MinMax;
         options.LogTransform = false;
+        var split = ForecastSplit.Compute(SlidingWindows.Count(series.Length, 12, 3), options.ValidationFraction, 3);
+        int firstUnseen = split.Train - 1 + 12 + 3; // the first value after the last training window's targets
+        series[firstUnseen] = 100000;                // a spike only gap/validation windows contain
 
         using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
 
-        var split = ForecastSplit.Compute(SlidingWindows.Count(series.Length, 12, 3), options.ValidationFraction, 3);
-        var seen = series[..(split.Train - 1 + 12 + 3)];
+        var seen = series[..firstUnseen];
+        Assert.True(seen.Max() < 1000);
         Assert.Equal(seen.Min(), model.Scaler.Center);
         Assert.Equal(seen.Max() - seen.Min(), model.Scaler.Scale);
     }

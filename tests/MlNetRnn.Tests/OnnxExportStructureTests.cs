@@ -90,6 +90,23 @@ public sealed class OnnxExportStructureTests
         Assert.Contains("Score", defined);
     }
 
+    [Theory]
+    [InlineData(RecurrentCellKind.Lstm, 1, false)]
+    [InlineData(RecurrentCellKind.Lstm, 3, true)]
+    [InlineData(RecurrentCellKind.Gru, 2, false)]
+    [InlineData(RecurrentCellKind.RnnTanh, 2, true)]
+    public void EveryComputedValueIsUsedSoNoWorkIsWasted(RecurrentCellKind cell, int layers, bool bidirectional)
+    {
+        var model = Export(cell, layers, bidirectional);
+        var consumed = new HashSet<string>(model.Graph.Node.SelectMany(n => n.Input).Concat(model.Graph.Output.Select(o => o.Name)));
+
+        foreach (var node in model.Graph.Node)
+        {
+            foreach (var output in node.Output.Where(o => o.Length > 0))
+                Assert.True(consumed.Contains(output), $"{node.OpType} output '{output}' is computed but never used");
+        }
+    }
+
     [Fact]
     public void MetadataDescribesEverythingNeededToUseTheModel()
     {

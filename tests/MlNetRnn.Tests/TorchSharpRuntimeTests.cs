@@ -16,16 +16,21 @@ public sealed class TorchSharpRuntimeTests
     [Fact]
     public void LstmForwardPassRunsAndReturnsFiniteOutput()
     {
-        using var scope = NewDisposeScope();
-        using var lstm = nn.LSTM(3, 5, 2, batchFirst: true);
-        var x = randn(2, 4, 3);
+        // libtorch's random generator is process-wide: hold the lock the trainers hold, so seeded fits elsewhere stay reproducible.
+        lock (MlNetRnn.Trainers.TorchGate.Lock)
+        {
+            manual_seed(17);
+            using var scope = NewDisposeScope();
+            using var lstm = nn.LSTM(3, 5, 2, batchFirst: true);
+            var x = randn(2, 4, 3);
 
-        var (y, h, c) = lstm.call(x);
+            var (y, h, c) = lstm.call(x);
 
-        Assert.Equal(new long[] { 2, 4, 5 }, y.shape);
-        Assert.Equal(new long[] { 2, 2, 5 }, h.shape);
-        Assert.Equal(new long[] { 2, 2, 5 }, c.shape);
-        Assert.True(y.isfinite().all().item<bool>());
+            Assert.Equal(new long[] { 2, 4, 5 }, y.shape);
+            Assert.Equal(new long[] { 2, 2, 5 }, h.shape);
+            Assert.Equal(new long[] { 2, 2, 5 }, c.shape);
+            Assert.True(y.isfinite().all().item<bool>());
+        }
     }
 
     [Fact]
