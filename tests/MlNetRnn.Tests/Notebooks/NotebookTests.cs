@@ -18,6 +18,16 @@ public sealed class NotebookTests
     }
 
     [Fact]
+    public async Task DeployingOnnxNotebookRuns()
+    {
+        var globals = await Run("04-deploying-onnx.ipynb");
+
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("identical to the library's Forecast(): True", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("A session created with Auto runs on: cpu", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.Contains("Microsoft.ML.OnnxRuntime.Gpu", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EveryNotebookInTheFolderHasATest()
     {
         var notebooks = Directory.GetFiles(RepositoryRoot.NotebooksFolder, "*.ipynb").Select(Path.GetFileName).Order().ToArray();
