@@ -58,12 +58,15 @@ public static class OnnxSessionFactory
     /// <param name="requested">Where to run.</param>
     /// <param name="resolved">Where the session actually runs.</param>
     /// <param name="fallbackNote">Set when <see cref="ExecutionDevice.Auto"/> fell back to the CPU.</param>
+    /// <param name="configure">Optional further session settings (threads, optimisation level), applied before the provider is added.</param>
     /// <exception cref="InvalidOperationException">CUDA was requested and is not available.</exception>
-    public static InferenceSession Create(byte[] modelBytes, ExecutionDevice requested, out ExecutionDevice resolved, out string? fallbackNote)
+    public static InferenceSession Create(byte[] modelBytes, ExecutionDevice requested, out ExecutionDevice resolved, out string? fallbackNote,
+        Action<SessionOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
         resolved = Resolve(requested, out fallbackNote);
         using var options = new SessionOptions();
+        configure?.Invoke(options);
         if (resolved.Kind == ExecutionDeviceKind.Cuda)
             options.AppendExecutionProvider_CUDA(resolved.DeviceId);
         return new InferenceSession(modelBytes, options);

@@ -182,6 +182,17 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     }
 
     /// <summary>
+    /// A batched scorer over this model's ONNX graph: windows (<c>float[Window]</c>) in, forecasts (<c>float[Horizon]</c>) out, many
+    /// per ONNX Runtime call, as arrays or as a lazy IDataView. Dispose it when done; it is independent of this transformer.
+    /// </summary>
+    /// <param name="options">Batch size, device and session options; null for the defaults.</param>
+    public OnnxBatchScorer CreateBatchScorer(OnnxScoringOptions? options = null)
+    {
+        ThrowIfDisposed();
+        return new OnnxBatchScorer(_onnx, Options.FeatureColumnName, Options.ScoreColumnName, options);
+    }
+
+    /// <summary>
     /// Loads a model saved with <c>mlContext.Model.Save</c> from this library's forecaster, reading the options and training
     /// history back from the embedded ONNX model's metadata.
     /// </summary>

@@ -1,0 +1,45 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace MlNetRnn.Onnx;
+
+/// <summary>Settings of an <see cref="OnnxBatchScorer"/>: batch size, device and ONNX Runtime session options.</summary>
+public sealed class OnnxScoringOptions
+{
+    /// <summary>Rows per ONNX Runtime call, 1 to 65536. Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Where scoring runs: Cpu, Cuda(id) (error without the CUDA provider) or Auto. Default Cpu.</summary>
+    public ExecutionDevice Device { get; set; } = ExecutionDevice.Cpu;
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; null keeps ONNX Runtime's default (one per physical core).</summary>
+    public int? IntraOpThreads { get; set; }
+
+    /// <summary>Threads ONNX Runtime uses to run independent operators in parallel; null keeps its default.</summary>
+    public int? InterOpThreads { get; set; }
+
+    /// <summary>Graph optimisation level. Default <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
+    public GraphOptimizationLevel OptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    internal void Validate()
+    {
+        if (BatchSize < 1 || BatchSize > 65536)
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be between 1 and 65536; got {BatchSize}.");
+        if (IntraOpThreads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be at least 1 (or null for the default).");
+        if (InterOpThreads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(InterOpThreads), InterOpThreads, "InterOpThreads must be at least 1 (or null for the default).");
+        ArgumentNullException.ThrowIfNull(Device, nameof(Device));
+    }
+
+    internal void Apply(SessionOptions options)
+    {
+        options.GraphOptimizationLevel = OptimizationLevel;
+        if (IntraOpThreads is int intra)
+            options.IntraOpNumThreads = intra;
+        if (InterOpThreads is int inter)
+        {
+            options.InterOpNumThreads = inter;
+            options.ExecutionMode = ExecutionMode.ORT_PARALLEL;
+        }
+    }
+}
