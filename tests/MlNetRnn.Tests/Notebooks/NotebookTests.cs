@@ -24,6 +24,7 @@ public sealed class NotebookTests
 
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("identical to the library's Forecast(): True", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("A session created with Auto runs on: cpu", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.EndsWith("same numbers as the single calls: True", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s.Contains("Microsoft.ML.OnnxRuntime.Gpu", StringComparison.Ordinal));
     }
 
