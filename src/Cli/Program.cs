@@ -13,5 +13,6 @@ public static class Program
         new("mlnet-rnn: train LSTM, GRU and RNN models in ML.NET with TorchSharp, export them to ONNX, score with ONNX Runtime.")
         {
             ForecastCommand.Create(),
+            Bench.BenchCommand.Create(),
         };
 }

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MlNetRnn.Onnx;
+using MlNetRnn.Trainers;
+using Spectre.Console;
+
+namespace MlNetRnn.Cli.Bench;
+
+/// <summary>
+/// <c>mlnet-rnn bench</c>: a compact benchmark run in one process, every figure a ratio against a baseline measured
+/// alongside it (medians of repeated runs after a warm-up). BenchmarkDotNet suites for deeper runs belong in bench/.
+/// </summary>
+internal static class BenchJob
+{
+    private sealed class SeriesRow
+    {
+        public float Value { get; set; }
+    }
+
+    private const int Window = 12;
+    private const int Hidden = 16;
+    private const int BatchSize = 256;
+
+    public static BenchSummary Run(string outputDirectory, int windows, int memoryWindows, int epochs, int repeats, IAnsiConsole console)
+    {
+        string dir = Path.GetFullPath(outputDirectory);
+        OutputFolder.EnsureWritable(dir);
+        var series = SeriesCsv.AirPassengers("value").Values;
+        var notes = new List<string>
+        {
+            "train_ratio_charlm and train_ratio_textclf are null: the character model and the text classifier are not built yet.",
+            "TorchSharp eager scoring is not compared yet: a fitted forecaster keeps only its ONNX model (the ONNX importer will allow it).",
+        };
+
+        console.MarkupLine($"[bold]mlnet-rnn bench[/]: GRU-{Hidden} forecaster, window {Window}; {Environment.ProcessorCount} cores; repeats {repeats} (medians).");
+
+        // 1. Training: estimator Fit vs the raw TorchSharp loop, same network, data, batches and seed.
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(series.Select(v => new SeriesRow { Value = v }));
+        var options = new ForecasterOptions
+        {
+            SeriesColumnName = nameof(SeriesRow.Value), Cell = RecurrentCellKind.Gru, HiddenSize = Hidden, Window = Window, Horizon = 1,
+            Epochs = epochs, BatchSize = 16, LearningRate = 0.005, Patience = 0, ValidationFraction = 0, RefitOnAllWindows = false,
+            LogTransform = true, Seed = 1,
+        };
+        double oursLoss = 0, rawLoss = 0;
+        double FitOnce()
+        {
+            var sw = Stopwatch.StartNew();
+            using var model = ml.Rnn().Forecaster(options).Fit(data);
+            double seconds = sw.Elapsed.TotalSeconds;
+            oursLoss = model.History!.TrainLoss[^1];
+            return seconds;
+        }
+        double RawOnce()
+        {
+            var sw = Stopwatch.StartNew();
+            rawLoss = RawTorchForecasterLoop.Train(series, Window, Hidden, epochs, 16, 0.005, 1);
+            return sw.Elapsed.TotalSeconds;
+        }
+        FitOnce();
+        RawOnce();
+        var fitTimes = new List<double>();
+        var rawTimes = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            rawTimes.Add(RawOnce());
+            fitTimes.Add(FitOnce());
+        }
+        double trainRatio = Median(rawTimes) / Median(fitTimes);
+
+        // 2. Scoring: batched scorer vs raw ONNX Runtime vs ML.NET's row path, on many windows of a long series.
+        using var trained = ml.Rnn().Forecaster(options).Fit(data);
+        byte[] onnx = trained.GetOnnxModel();
+        float[] longSeries = SyntheticSeries(windows + Window);
+        var inputs = new float[windows * Window];
+        for (int i = 0; i < windows; i++)
+            longSeries.AsSpan(i, Window).CopyTo(inputs.AsSpan(i * Window, Window));
+        var outputs = new float[windows];
+
+        using var scorer = trained.CreateBatchScorer(new OnnxScoringOptions { BatchSize = BatchSize });
+        using var session = new InferenceSession(onnx);
+        Action ourBatches = () => scorer.Score(inputs, outputs);
+        Action rawBatches = () =>
+        {
+            for (int start = 0; start < windows; start += BatchSize)
+            {
+                int count = Math.Min(BatchSize, windows - start);
+                var tensor = new DenseTensor<float>(inputs.AsSpan(start * Window, count * Window).ToArray(), new[] { count, Window });
+                using var result = session.Run(new[] { NamedOnnxValue.CreateFromTensor(scorer.InputName, tensor) });
+                int k = start;
+                foreach (float v in result.First().AsEnumerable<float>())
+                    outputs[k++] = v;
+            }
+        };
+        // A and B alternate within each repetition, so drift in machine speed cancels out of the ratio.
+        var (batched, raw) = TimePair(ourBatches, rawBatches, repeats);
+
+        var windowsView = ml.Rnn().CreateWindows(ml.Data.LoadFromEnumerable(longSeries.Select(v => new SeriesRow { Value = v })), nameof(SeriesRow.Value), Window, 1);
+        var (batchedAgain, rowPath) = TimePair(ourBatches, () => Drain(trained.Transform(windowsView), "Score"), Math.Max(1, repeats / 2));
+
+        var one = inputs.AsSpan(0, Window).ToArray();
+        var oneOut = new float[1];
+        const int latencyCalls = 2000;
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(one, new long[] { 1, Window });
+        using var outputValue = OrtValue.CreateTensorValueFromMemory(oneOut, new long[] { 1, 1 });
+        using var runOptions = new RunOptions();
+        string[] inputNames = { scorer.InputName }, outputNames = { scorer.OutputName };
+        OrtValue[] inputValues = { inputValue }, outputValues = { outputValue };
+        var (ourLatencyTotal, rawLatencyTotal) = TimePair(
+            () => { for (int i = 0; i < latencyCalls; i++) scorer.Score(one, oneOut); },
+            () => { for (int i = 0; i < latencyCalls; i++) session.Run(runOptions, inputNames, inputValues, outputNames, outputValues); },
+            repeats);
+        double ourLatency = ourLatencyTotal / latencyCalls, rawLatency = rawLatencyTotal / latencyCalls;
+
+        // 3. Memory: peak working set while streaming windows through the lazy batched view.
+        double peakSmall = PeakWorkingSetMb(() => Drain(scorer.Transform(WindowsOf(ml, 10_000), "Features", "Batched"), "Batched"));
+        double peakLarge = PeakWorkingSetMb(() => Drain(scorer.Transform(WindowsOf(ml, memoryWindows), "Features", "Batched"), "Batched"));
+
+        var summary = new BenchSummary
+        {
+            TrainRatioForecaster = Math.Round(trainRatio, 3),
+            TrainLossAbsDiffForecaster = Math.Abs(oursLoss - rawLoss),
+            BatchedVsRawOrt = Math.Round(raw / batched, 3),
+            BatchedVsMlNetRowPath = Math.Round(rowPath / batchedAgain, 3),
+            Batch1LatencyVsRawOrt = Math.Round(ourLatency / rawLatency, 3),
+            ForecastWindowsPerSecond = Math.Round(windows / batched),
+            PeakMb10k = Math.Round(peakSmall, 1),
+            PeakMb1m = Math.Round(peakLarge, 1),
+            WindowsScored = windows,
+            MemoryWindowsLarge = memoryWindows,
+            Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}",
+            Versions = $".NET {Environment.Version}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, torch threads {TorchSharp.torch.get_num_threads()}",
+            Notes = notes.ToArray(),
+        };
+
+        var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("baseline measured alongside");
+        string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        table.AddRow("train_ratio_forecaster", F(summary.TrainRatioForecaster), $"raw TorchSharp loop ({F(Median(rawTimes))} s vs Fit {F(Median(fitTimes))} s; final losses differ by {summary.TrainLossAbsDiffForecaster:G3})");
+        table.AddRow("batched_vs_raw_ort", F(summary.BatchedVsRawOrt), $"raw session, batches of {BatchSize}, {windows:N0} windows");
+        table.AddRow("batched_vs_mlnet_rowpath", F(summary.BatchedVsMlNetRowPath), "ML.NET OnnxTransformer, one row per run");
+        table.AddRow("batch1_latency_vs_raw_ort", F(summary.Batch1LatencyVsRawOrt), $"raw session with prebuilt tensors ({ourLatency * 1e6:F1} vs {rawLatency * 1e6:F1} µs)");
+        table.AddRow("forecast_windows_per_second", summary.ForecastWindowsPerSecond.ToString("N0", CultureInfo.InvariantCulture), "");
+        table.AddRow("peak_mb_10k / peak_mb_1m", $"{F(summary.PeakMb10k)} / {F(summary.PeakMb1m)}", $"peak working set streaming 10,000 vs {memoryWindows:N0} windows");
+        console.Write(table);
+
+        string path = Path.Combine(dir, "summary.json");
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        console.MarkupLine($"Wrote [green]{Markup.Escape(path)}[/]");
+        return summary;
+    }
+
+    private static IDataView WindowsOf(MLContext ml, int count) =>
+        ml.Rnn().CreateWindows(ml.Data.LoadFromEnumerable(SyntheticSeries(count + Window).Select(v => new SeriesRow { Value = v })), nameof(SeriesRow.Value), Window, 1);
+
+    /// <summary>A positive seasonal series with noise, so log-transform models accept it.</summary>
+    private static float[] SyntheticSeries(int length)
+    {
+        var random = new Random(1);
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+            values[i] = 300f + 100f * MathF.Sin(i * MathF.PI / 6) + (float)random.NextDouble() * 20f;
+        return values;
+    }
+
+    /// <summary>Reads every value of a vector column through one reused buffer.</summary>
+    private static void Drain(IDataView view, string column)
+    {
+        using var cursor = view.GetRowCursor(new[] { view.Schema[column] });
+        var getter = cursor.GetGetter<VBuffer<float>>(view.Schema[column]);
+        VBuffer<float> buffer = default;
+        while (cursor.MoveNext())
+            getter(ref buffer);
+    }
+
+    /// <summary>Medians of two actions timed alternately (after one warm-up each).</summary>
+    private static (double A, double B) TimePair(Action a, Action b, int repeats)
+    {
+        a();
+        b();
+        var ta = new List<double>();
+        var tb = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            a();
+            ta.Add(sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            b();
+            tb.Add(sw.Elapsed.TotalSeconds);
+        }
+        return (Median(ta), Median(tb));
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static double PeakWorkingSetMb(Action action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        long peak = 0;
+        using var done = new ManualResetEventSlim();
+        var sampler = new Thread(() =>
+        {
+            while (!done.IsSet)
+            {
+                process.Refresh();
+                peak = Math.Max(peak, process.WorkingSet64);
+                done.Wait(5);
+            }
+        }) { IsBackground = true };
+        sampler.Start();
+        action();
+        done.Set();
+        sampler.Join();
+        process.Refresh();
+        peak = Math.Max(peak, process.WorkingSet64);
+        return peak / (1024.0 * 1024.0);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace MlNetRnn.Cli.Bench;
+
+/// <summary>The <c>summary.json</c> of <c>mlnet-rnn bench</c>: ratios measured side by side in one process.</summary>
+internal sealed record BenchSummary
+{
+    [JsonPropertyName("task")] public string Task { get; init; } = "bench";
+    /// <summary>Our Fit's training throughput ÷ the raw TorchSharp loop's on the same batches (higher is better).</summary>
+    [JsonPropertyName("train_ratio_forecaster")] public double TrainRatioForecaster { get; init; }
+    /// <summary>Difference of the final epoch's training loss between the two (0 means the same computation).</summary>
+    [JsonPropertyName("train_loss_abs_diff_forecaster")] public double TrainLossAbsDiffForecaster { get; init; }
+    [JsonPropertyName("train_ratio_charlm")] public double? TrainRatioCharLm { get; init; }
+    [JsonPropertyName("train_ratio_textclf")] public double? TrainRatioTextClassifier { get; init; }
+    /// <summary>Batched scorer throughput ÷ a raw ONNX Runtime session fed the same batches (higher is better).</summary>
+    [JsonPropertyName("batched_vs_raw_ort")] public double BatchedVsRawOrt { get; init; }
+    /// <summary>Batched scorer throughput ÷ ML.NET's one-row-per-run OnnxTransformer path (higher is better).</summary>
+    [JsonPropertyName("batched_vs_mlnet_rowpath")] public double BatchedVsMlNetRowPath { get; init; }
+    /// <summary>Batch-1 latency of the scorer ÷ a raw session run with prebuilt tensors (lower is better).</summary>
+    [JsonPropertyName("batch1_latency_vs_raw_ort")] public double Batch1LatencyVsRawOrt { get; init; }
+    [JsonPropertyName("forecast_windows_per_second")] public double ForecastWindowsPerSecond { get; init; }
+    [JsonPropertyName("peak_mb_10k")] public double PeakMb10k { get; init; }
+    [JsonPropertyName("peak_mb_1m")] public double PeakMb1m { get; init; }
+    [JsonPropertyName("windows_scored")] public int WindowsScored { get; init; }
+    [JsonPropertyName("memory_windows_large")] public int MemoryWindowsLarge { get; init; }
+    [JsonPropertyName("machine")] public string Machine { get; init; } = "";
+    [JsonPropertyName("versions")] public string Versions { get; init; } = "";
+    [JsonPropertyName("notes")] public string[] Notes { get; init; } = Array.Empty<string>();
+}
