@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetRnn.Transforms;
@@ -51,8 +50,11 @@ internal sealed class BatchScoredDataView : IDataView
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _ahead;
         private readonly ValueGetter<VBuffer<float>>? _featureGetter;
+        private readonly ValueGetter<DataViewRowId>? _aheadId;
+        private readonly ValueGetter<DataViewRowId> _mainId;
         private readonly float[] _inputs;
         private readonly float[] _outputs;
+        private readonly DataViewRowId[] _ids;
         private VBuffer<float> _row;
         private long _batchStart;
         private int _batchCount;
@@ -62,10 +64,13 @@ internal sealed class BatchScoredDataView : IDataView
             _parent = parent;
             _main = main;
             _ahead = ahead;
-            int batch = parent._scorer.Options.BatchSize;
+            int batch = parent._scorer.BatchSize;
             _inputs = ahead is null ? Array.Empty<float>() : new float[batch * parent._scorer.InputWidth];
             _outputs = ahead is null ? Array.Empty<float>() : new float[batch * parent._scorer.OutputWidth];
+            _ids = ahead is null ? Array.Empty<DataViewRowId>() : new DataViewRowId[batch];
             _featureGetter = ahead?.GetGetter<VBuffer<float>>(parent._feature);
+            _aheadId = ahead?.GetIdGetter();
+            _mainId = main.GetIdGetter();
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -89,8 +94,11 @@ internal sealed class BatchScoredDataView : IDataView
                 throw new InvalidOperationException($"Column '{column.Name}' is a Vector<Single>; ask for VBuffer<float>, not {typeof(TValue).Name}.");
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
             {
+                long index = _main.Position - _batchStart;
+                if (_main.Position < 0 || index >= _batchCount)
+                    throw new InvalidOperationException("The cursor is not on a row: call MoveNext first (and only while it returns true).");
                 int width = _parent._scorer.OutputWidth;
-                int offset = (int)(_main.Position - _batchStart) * width;
+                int offset = (int)index * width;
                 var editor = VBufferEditor.Create(ref value, width);
                 _outputs.AsSpan(offset, width).CopyTo(editor.Values);
                 value = editor.Commit();
@@ -102,15 +110,25 @@ internal sealed class BatchScoredDataView : IDataView
         {
             if (!_main.MoveNext())
                 return false;
-            if (_ahead is not null && _main.Position >= _batchStart + _batchCount)
+            if (_ahead is null)
+                return true;
+            if (_main.Position >= _batchStart + _batchCount)
                 ScoreNextBatch();
+            // The two passes over the input must see the same rows; a source that changes between passes would pair rows with
+            // other rows' scores.
+            DataViewRowId id = default;
+            _mainId(ref id);
+            if (!id.Equals(_ids[_main.Position - _batchStart]))
+                throw new InvalidOperationException(
+                    $"The input view returned different rows on two passes (row {_main.Position}). Batched scoring needs a view that gives the same rows " +
+                    "in the same order every time it is read; cache it first (mlContext.Data.Cache) if it does not.");
             return true;
         }
 
         private void ScoreNextBatch()
         {
             int width = _parent._scorer.InputWidth;
-            int batch = _parent._scorer.Options.BatchSize;
+            int batch = _parent._scorer.BatchSize;
             _batchStart = _main.Position;
             _batchCount = 0;
             while (_batchCount < batch && _ahead!.MoveNext())
@@ -118,17 +136,16 @@ internal sealed class BatchScoredDataView : IDataView
                 _featureGetter!(ref _row);
                 if (_row.Length != width)
                     throw new InvalidOperationException($"Column '{_parent._feature.Name}' has {_row.Length} values at row {_ahead.Position}; the model takes {width}.");
-                var destination = _inputs.AsSpan(_batchCount * width, width);
-                _row.CopyTo(destination);
-                for (int i = 0; i < width; i++)
-                {
-                    if (!float.IsFinite(destination[i]))
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                            $"Column '{_parent._feature.Name}' has {destination[i]} at row {_ahead.Position}, slot {i}; scoring needs finite values."));
-                }
+                _row.CopyTo(_inputs.AsSpan(_batchCount * width, width));
+                _aheadId!(ref _ids[_batchCount]);
                 _batchCount++;
             }
-            _parent._scorer.Score(_inputs.AsSpan(0, _batchCount * width), _outputs);
+            if (_batchCount == 0)
+                throw new InvalidOperationException(
+                    $"The input view ended early on its second pass (at row {_main.Position}). Batched scoring needs a view that gives the same rows every time it is read.");
+            var rows = _inputs.AsSpan(0, _batchCount * width);
+            _parent._scorer.ValidateRows(rows, _batchStart);
+            _parent._scorer.ScoreValidated(rows, _outputs);
         }
 
         protected override void Dispose(bool disposing)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -7,42 +8,49 @@ namespace MlNetRnn.Onnx;
 
 /// <summary>
 /// Scores many rows per ONNX Runtime call for models with one float input <c>[batch, …]</c> and one float output
-/// <c>[batch, …]</c> (every dimension but the batch fixed), such as the forecasters of this library.
+/// <c>[batch, …]</c> (a dynamic batch dimension, every other dimension fixed), such as the forecasters of this library.
 /// </summary>
 /// <remarks>
-/// <para>Rows are copied into pinned buffers that ONNX Runtime reads and writes in place through an I/O binding; the
-/// buffers, their tensor views and the bindings are reused, so scoring the same batch sizes again allocates nothing.</para>
+/// <para>Rows are copied into buffers that the garbage collector never moves, which ONNX Runtime reads and writes in place
+/// through an I/O binding. The buffers, their tensor views and bindings are reused: scoring full batches, or the same
+/// partial size again, allocates nothing on the managed heap.</para>
 /// <para>Thread-safe: one scorer may be used from many threads at once. Each call rents its own buffers from a pool and
-/// ONNX Runtime sessions accept concurrent runs. Do not dispose while calls are in flight.</para>
+/// ONNX Runtime sessions accept concurrent runs. Do not dispose while calls are in flight; views returned by
+/// <see cref="Transform"/> stop working once the scorer is disposed.</para>
 /// </remarks>
 public sealed class OnnxBatchScorer : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly ConcurrentBag<Workspace> _workspaces = new();
     private readonly ConcurrentBag<Workspace> _all = new();
+    private readonly long[] _inputRowShape;
+    private readonly long[] _outputRowShape;
     private bool _disposed;
 
     /// <summary>Creates a scorer for an ONNX model.</summary>
     /// <param name="modelBytes">The model.</param>
     /// <param name="inputName">The float input to feed, or null for the model's only input.</param>
     /// <param name="outputName">The float output to read, or null for the model's only output.</param>
-    /// <param name="options">Batch size, device and session options; null for the defaults.</param>
-    /// <exception cref="ArgumentException">The input or output is missing, not float, or has a dynamic dimension besides the batch.</exception>
+    /// <param name="options">Batch size, device and session options (copied); null for the defaults.</param>
+    /// <exception cref="ArgumentException">The input or output is missing, not float, has a fixed batch dimension, or another dynamic dimension.</exception>
     /// <exception cref="InvalidOperationException">CUDA was requested and the runtime has no CUDA provider.</exception>
     public OnnxBatchScorer(byte[] modelBytes, string? inputName = null, string? outputName = null, OnnxScoringOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
-        Options = options ?? new OnnxScoringOptions();
-        Options.Validate();
-        _session = OnnxSessionFactory.Create(modelBytes, Options.Device, out var resolved, out string? note, Options.Apply);
+        var settings = options ?? new OnnxScoringOptions();
+        settings.Validate();
+        BatchSize = settings.BatchSize;
+        _session = OnnxSessionFactory.Create(modelBytes, settings.Device, out var resolved, out string? note, settings.Apply);
         try
         {
             Device = resolved;
             DeviceNote = note;
             InputName = inputName ?? Single(_session.InputMetadata.Keys, "input");
             OutputName = outputName ?? Single(_session.OutputMetadata.Keys, "output");
-            InputWidth = RowWidth(_session.InputMetadata, InputName, "input");
-            OutputWidth = RowWidth(_session.OutputMetadata, OutputName, "output");
+            _inputRowShape = RowShape(_session.InputMetadata, InputName, "input");
+            _outputRowShape = RowShape(_session.OutputMetadata, OutputName, "output");
+            InputWidth = (int)_inputRowShape.Aggregate(1L, (a, b) => a * b);
+            OutputWidth = (int)_outputRowShape.Aggregate(1L, (a, b) => a * b);
         }
         catch
         {
@@ -51,8 +59,8 @@ public sealed class OnnxBatchScorer : IDisposable
         }
     }
 
-    /// <summary>The options the scorer was created with.</summary>
-    public OnnxScoringOptions Options { get; }
+    /// <summary>Rows per ONNX Runtime call.</summary>
+    public int BatchSize { get; }
 
     /// <summary>Where the session runs (after resolving Auto).</summary>
     public ExecutionDevice Device { get; }
@@ -72,11 +80,17 @@ public sealed class OnnxBatchScorer : IDisposable
     /// <summary>Floats per output row.</summary>
     public int OutputWidth { get; }
 
+    /// <summary>A further check of input rows (for example "all positive" for models that log-transform), run before scoring.</summary>
+    internal InputValidator? ExtraValidation { get; init; }
+
+    /// <summary>Checks rows before they reach the model; <paramref name="firstRow"/> numbers them in messages.</summary>
+    internal delegate void InputValidator(ReadOnlySpan<float> rows, int width, long firstRow);
+
     /// <summary>
     /// Scores <c>inputs.Length / InputWidth</c> rows laid out one after another, writing <c>OutputWidth</c> values per row to
     /// <paramref name="outputs"/> in the same order.
     /// </summary>
-    /// <exception cref="ArgumentException">The lengths are not whole rows, or the output span is too short.</exception>
+    /// <exception cref="ArgumentException">The lengths are not whole rows, the output span is too short, or a value is not finite.</exception>
     public void Score(ReadOnlySpan<float> inputs, Span<float> outputs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -85,30 +99,12 @@ public sealed class OnnxBatchScorer : IDisposable
         int rows = inputs.Length / InputWidth;
         if (outputs.Length < rows * OutputWidth)
             throw new ArgumentException($"{rows} rows need {rows * OutputWidth} output values; the output span holds {outputs.Length}.", nameof(outputs));
-        if (rows == 0)
-            return;
-
-        var workspace = Rent();
-        try
-        {
-            int batch = Options.BatchSize;
-            for (int start = 0; start < rows; start += batch)
-            {
-                int count = Math.Min(batch, rows - start);
-                var view = workspace.ViewFor(count);
-                inputs.Slice(start * InputWidth, count * InputWidth).CopyTo(workspace.Input);
-                _session.RunWithBinding(workspace.RunOptions, view.Binding);
-                workspace.Output.AsSpan(0, count * OutputWidth).CopyTo(outputs.Slice(start * OutputWidth, count * OutputWidth));
-            }
-        }
-        finally
-        {
-            _workspaces.Add(workspace);
-        }
+        ValidateRows(inputs, 0);
+        ScoreValidated(inputs, outputs);
     }
 
     /// <summary>Scores rows given as arrays of <see cref="InputWidth"/> values; returns one array per row, in input order.</summary>
-    /// <exception cref="ArgumentException">A row has another length.</exception>
+    /// <exception cref="ArgumentException">A row has another length or a value that is not finite.</exception>
     public float[][] Score(IReadOnlyList<float[]> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -129,9 +125,14 @@ public sealed class OnnxBatchScorer : IDisposable
 
     /// <summary>
     /// A lazy view of <paramref name="input"/> with <paramref name="outputColumnName"/> (Vector&lt;Single, OutputWidth&gt;) added:
-    /// rows are scored in batches of <see cref="OnnxScoringOptions.BatchSize"/> as a cursor moves, in input order, with constant
-    /// memory however many rows there are.
+    /// rows are scored in batches of <see cref="BatchSize"/> as a cursor moves, in input order, with constant memory however
+    /// many rows there are.
     /// </summary>
+    /// <remarks>
+    /// The view reads the input column through a second cursor running one batch ahead, so the input must return the same rows
+    /// in the same order on every pass (any ML.NET view without shuffling does), and the upstream work for that column runs twice.
+    /// A row that differs between the two passes is detected by its row id and reported.
+    /// </remarks>
     /// <param name="input">The rows to score.</param>
     /// <param name="inputColumnName">A Vector&lt;Single, InputWidth&gt; column.</param>
     /// <param name="outputColumnName">The column to add (it hides an input column of the same name).</param>
@@ -144,7 +145,7 @@ public sealed class OnnxBatchScorer : IDisposable
         return new BatchScoredDataView(this, input, inputColumnName, outputColumnName);
     }
 
-    /// <summary>Releases the session and every pinned buffer.</summary>
+    /// <summary>Releases the session and every buffer.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -155,11 +156,48 @@ public sealed class OnnxBatchScorer : IDisposable
         _session.Dispose();
     }
 
+    /// <summary>Rejects non-finite values (and whatever <see cref="ExtraValidation"/> rejects), naming row and slot.</summary>
+    internal void ValidateRows(ReadOnlySpan<float> rows, long firstRow)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (!float.IsFinite(rows[i]))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Input row {firstRow + i / InputWidth}, slot {i % InputWidth} is {rows[i]}; scoring needs finite values."));
+        }
+        ExtraValidation?.Invoke(rows, InputWidth, firstRow);
+    }
+
+    /// <summary>Scores rows already checked by <see cref="ValidateRows"/>.</summary>
+    internal void ScoreValidated(ReadOnlySpan<float> inputs, Span<float> outputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int rows = inputs.Length / InputWidth;
+        if (rows == 0)
+            return;
+        var workspace = Rent();
+        try
+        {
+            for (int start = 0; start < rows; start += BatchSize)
+            {
+                int count = Math.Min(BatchSize, rows - start);
+                var view = workspace.ViewFor(count);
+                inputs.Slice(start * InputWidth, count * InputWidth).CopyTo(workspace.Input);
+                _session.RunWithBinding(workspace.RunOptions, view.Binding);
+                workspace.Output.AsSpan(0, count * OutputWidth).CopyTo(outputs.Slice(start * OutputWidth, count * OutputWidth));
+            }
+        }
+        finally
+        {
+            _workspaces.Add(workspace);
+        }
+    }
+
     private Workspace Rent()
     {
         if (_workspaces.TryTake(out var workspace))
             return workspace;
-        workspace = new Workspace(_session, InputName, OutputName, Options.BatchSize, InputWidth, OutputWidth);
+        workspace = new Workspace(this);
         _all.Add(workspace);
         return workspace;
     }
@@ -172,35 +210,37 @@ public sealed class OnnxBatchScorer : IDisposable
         return list[0];
     }
 
-    private static int RowWidth(IReadOnlyDictionary<string, NodeMetadata> metadata, string name, string what)
+    /// <summary>The non-batch dimensions of a float tensor whose first dimension is a dynamic batch.</summary>
+    private static long[] RowShape(IReadOnlyDictionary<string, NodeMetadata> metadata, string name, string what)
     {
         if (!metadata.TryGetValue(name, out var node))
             throw new ArgumentException($"The model has no {what} '{name}'. Its {what}s: {string.Join(", ", metadata.Keys)}.");
         if (node.ElementDataType != TensorElementType.Float)
             throw new ArgumentException($"The model's {what} '{name}' is {node.ElementDataType}; the batch scorer handles float tensors.");
         var dims = node.Dimensions;
-        if (dims.Length < 2 || dims.Skip(1).Any(d => d <= 0))
-            throw new ArgumentException($"The model's {what} '{name}' has shape [{string.Join(", ", dims)}]; the batch scorer needs [batch, fixed dims...].");
-        return dims.Skip(1).Aggregate(1, (a, b) => a * b);
+        string shape = string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(CultureInfo.InvariantCulture)));
+        if (dims.Length < 2 || dims[0] >= 0)
+            throw new ArgumentException($"The model's {what} '{name}' has shape [{shape}]; the batch scorer needs a dynamic first (batch) dimension and at least one more.");
+        if (dims.Skip(1).Any(d => d <= 0))
+            throw new ArgumentException($"The model's {what} '{name}' has shape [{shape}]; every dimension after the batch must be fixed.");
+        return dims.Skip(1).Select(d => (long)d).ToArray();
     }
 
-    /// <summary>One caller's pinned buffers, with a tensor view and binding per batch size seen (so repeats allocate nothing).</summary>
+    /// <summary>
+    /// One caller's buffers with a tensor view and binding for full batches, plus one for the latest partial size (replaced
+    /// when the size changes, so varied request sizes do not accumulate native handles).
+    /// </summary>
     private sealed class Workspace : IDisposable
     {
-        private readonly InferenceSession _session;
-        private readonly string _inputName, _outputName;
-        private readonly int _inputWidth, _outputWidth;
-        private readonly Dictionary<int, BatchView> _views = new();
+        private readonly OnnxBatchScorer _scorer;
+        private BatchView? _full;
+        private BatchView? _partial;
 
-        public Workspace(InferenceSession session, string inputName, string outputName, int batchSize, int inputWidth, int outputWidth)
+        public Workspace(OnnxBatchScorer scorer)
         {
-            _session = session;
-            _inputName = inputName;
-            _outputName = outputName;
-            _inputWidth = inputWidth;
-            _outputWidth = outputWidth;
-            Input = GC.AllocateArray<float>(batchSize * inputWidth, pinned: true);
-            Output = GC.AllocateArray<float>(batchSize * outputWidth, pinned: true);
+            _scorer = scorer;
+            Input = GC.AllocateArray<float>(scorer.BatchSize * scorer.InputWidth, pinned: true);
+            Output = GC.AllocateArray<float>(scorer.BatchSize * scorer.OutputWidth, pinned: true);
         }
 
         public float[] Input { get; }
@@ -211,35 +251,42 @@ public sealed class OnnxBatchScorer : IDisposable
 
         public BatchView ViewFor(int rows)
         {
-            if (!_views.TryGetValue(rows, out var view))
+            if (rows == _scorer.BatchSize)
+                return _full ??= new BatchView(_scorer, Input, Output, rows);
+            if (_partial?.Rows != rows)
             {
-                view = new BatchView(_session, _inputName, _outputName, Input, Output, rows, _inputWidth, _outputWidth);
-                _views[rows] = view;
+                _partial?.Dispose();
+                _partial = new BatchView(_scorer, Input, Output, rows);
             }
-            return view;
+            return _partial;
         }
 
         public void Dispose()
         {
-            foreach (var view in _views.Values)
-                view.Dispose();
+            _full?.Dispose();
+            _partial?.Dispose();
             RunOptions.Dispose();
         }
     }
 
-    /// <summary>Tensors over the first <c>rows</c> rows of a workspace's pinned buffers, bound to the session.</summary>
+    /// <summary>Tensors over the first <c>rows</c> rows of a workspace's buffers, bound to the session.</summary>
     private sealed class BatchView : IDisposable
     {
         private readonly OrtValue _input, _output;
 
-        public BatchView(InferenceSession session, string inputName, string outputName, float[] input, float[] output, int rows, int inputWidth, int outputWidth)
+        public BatchView(OnnxBatchScorer scorer, float[] input, float[] output, int rows)
         {
-            _input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, rows * inputWidth), new long[] { rows, inputWidth });
-            _output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, rows * outputWidth), new long[] { rows, outputWidth });
-            Binding = session.CreateIoBinding();
-            Binding.BindInput(inputName, _input);
-            Binding.BindOutput(outputName, _output);
+            Rows = rows;
+            _input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, rows * scorer.InputWidth),
+                new[] { (long)rows }.Concat(scorer._inputRowShape).ToArray());
+            _output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, rows * scorer.OutputWidth),
+                new[] { (long)rows }.Concat(scorer._outputRowShape).ToArray());
+            Binding = scorer._session.CreateIoBinding();
+            Binding.BindInput(scorer.InputName, _input);
+            Binding.BindOutput(scorer.OutputName, _output);
         }
+
+        public int Rows { get; }
 
         public OrtIoBinding Binding { get; }
 

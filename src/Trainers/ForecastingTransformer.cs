@@ -186,10 +186,28 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     /// per ONNX Runtime call, as arrays or as a lazy IDataView. Dispose it when done; it is independent of this transformer.
     /// </summary>
     /// <param name="options">Batch size, device and session options; null for the defaults.</param>
+    /// <remarks>
+    /// Without options the scorer runs where this model runs (<see cref="InferenceDevice"/>). For a model that log-transforms its
+    /// input, the scorer rejects values ≤ 0 like <see cref="Forecast"/> does (ONNX Runtime would return NaN).
+    /// </remarks>
     public OnnxBatchScorer CreateBatchScorer(OnnxScoringOptions? options = null)
     {
         ThrowIfDisposed();
-        return new OnnxBatchScorer(_onnx, Options.FeatureColumnName, Options.ScoreColumnName, options);
+        options ??= new OnnxScoringOptions { Device = InferenceDevice };
+        OnnxBatchScorer.InputValidator? positive = Scaler.Log
+            ? (rows, width, firstRow) => RequirePositiveRows(rows, width, firstRow)
+            : null;
+        return new OnnxBatchScorer(_onnx, Options.FeatureColumnName, Options.ScoreColumnName, options) { ExtraValidation = positive };
+    }
+
+    private static void RequirePositiveRows(ReadOnlySpan<float> rows, int width, long firstRow)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (!(rows[i] > 0f))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Input row {firstRow + i / width}, slot {i % width} is {rows[i]}, but this model log-transforms its input and needs every value > 0."));
+        }
     }
 
     /// <summary>

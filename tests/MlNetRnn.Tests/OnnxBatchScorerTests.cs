@@ -117,6 +117,86 @@ public sealed class OnnxBatchScorerTests : IClassFixture<OnnxBatchScorerTests.Tr
     }
 
     [Fact]
+    public void OptionsAreCopiedWhenTheScorerIsCreated()
+    {
+        var options = new OnnxScoringOptions { BatchSize = 8 };
+        using var scorer = _fixture.Model.CreateBatchScorer(options);
+        options.BatchSize = 0; // would loop forever if the scorer kept reading it
+
+        Assert.Equal(8, scorer.BatchSize);
+        Assert.Equal(_fixture.Rows.Length, scorer.Score(_fixture.Rows).Length);
+    }
+
+    [Fact]
+    public void NonFiniteInputIsRejectedWithRowAndSlot()
+    {
+        using var scorer = _fixture.Model.CreateBatchScorer();
+        var rows = _fixture.Rows.Take(3).Select(r => (float[])r.Clone()).ToArray();
+        rows[2][5] = float.NaN;
+
+        var ex = Assert.Throws<ArgumentException>(() => scorer.Score(rows));
+
+        Assert.Contains("row 2, slot 5", ex.Message);
+    }
+
+    [Fact]
+    public void LogModelsScorerRejectsNonPositiveInputLikeForecastDoes()
+    {
+        var ml = new MLContext(1);
+        using var model = ml.Rnn().Forecaster(ForecasterTestOptions.Small(epochs: 1)).Fit(TestData.AsView(ml, TestData.AirPassengers()));
+        using var scorer = model.CreateBatchScorer();
+        var row = TestData.AirPassengers()[..12];
+        row[4] = 0;
+
+        var ex = Assert.Throws<ArgumentException>(() => scorer.Score(new[] { row }));
+
+        Assert.Contains("row 0, slot 4", ex.Message);
+        Assert.Contains("> 0", ex.Message);
+    }
+
+    [Fact]
+    public void AViewThatChangesBetweenPassesIsDetectedInsteadOfMisaligned()
+    {
+        var ml = new MLContext(1);
+        int pass = 0;
+        IEnumerable<WindowRow> Rows()
+        {
+            int count = pass++ == 0 ? 40 : 20; // the second pass (the look-ahead cursor) sees fewer rows
+            for (int i = 0; i < count; i++)
+                yield return new WindowRow { Features = _fixture.Rows[i] };
+        }
+        var definition = SchemaDefinition.Create(typeof(WindowRow));
+        definition[nameof(WindowRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 12);
+        var changing = ml.Data.LoadFromEnumerable(Rows(), definition);
+        using var scorer = _fixture.Model.CreateBatchScorer(new OnnxScoringOptions { BatchSize = 16 });
+
+        var ex = Assert.Throws<InvalidOperationException>(() => scorer.Transform(changing, "Features", "Batched").GetColumn<float[]>("Batched").ToArray());
+
+        Assert.Contains("second pass", ex.Message);
+    }
+
+    [Fact]
+    public void GetterBeforeMoveNextIsAnError()
+    {
+        using var scorer = _fixture.Model.CreateBatchScorer();
+        var view = scorer.Transform(_fixture.Windows, "Features", "Batched");
+        using var cursor = view.GetRowCursor(view.Schema);
+        var getter = cursor.GetGetter<VBuffer<float>>(view.Schema["Batched"]);
+        VBuffer<float> value = default;
+
+        Assert.Throws<InvalidOperationException>(() => getter(ref value));
+        Assert.True(cursor.MoveNext());
+        getter(ref value);
+        Assert.Equal(3, value.Length);
+        Assert.True(cursor.IsColumnActive(view.Schema["Batched"]));
+    }
+
+    public sealed class WindowRow
+    {
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
+
+    [Fact]
     public void BadShapesAndOptionsAreNamed()
     {
         using var scorer = _fixture.Model.CreateBatchScorer();

@@ -73,6 +73,10 @@ internal static class BenchJob
             fitTimes.Add(FitOnce());
         }
         double trainRatio = Median(rawTimes) / Median(fitTimes);
+        var ranges = new Dictionary<string, double[]>
+        {
+            ["train_ratio_forecaster"] = Range(rawTimes.Zip(fitTimes, (r, f) => r / f)),
+        };
 
         // 2. Scoring: batched scorer vs raw ONNX Runtime vs ML.NET's row path, on many windows of a long series.
         using var trained = ml.Rnn().Forecaster(options).Fit(data);
@@ -86,23 +90,26 @@ internal static class BenchJob
         using var scorer = trained.CreateBatchScorer(new OnnxScoringOptions { BatchSize = BatchSize });
         using var session = new InferenceSession(onnx);
         Action ourBatches = () => scorer.Score(inputs, outputs);
+        using var rawRunOptions = new RunOptions();
+        string[] rawInputNames = { scorer.InputName }, rawOutputNames = { scorer.OutputName };
         Action rawBatches = () =>
         {
+            // The strongest plain baseline: zero-copy tensors over slices of the same arrays, one Run per batch.
             for (int start = 0; start < windows; start += BatchSize)
             {
                 int count = Math.Min(BatchSize, windows - start);
-                var tensor = new DenseTensor<float>(inputs.AsSpan(start * Window, count * Window).ToArray(), new[] { count, Window });
-                using var result = session.Run(new[] { NamedOnnxValue.CreateFromTensor(scorer.InputName, tensor) });
-                int k = start;
-                foreach (float v in result.First().AsEnumerable<float>())
-                    outputs[k++] = v;
+                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputs.AsMemory(start * Window, count * Window), new long[] { count, Window });
+                using var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs.AsMemory(start, count), new long[] { count, 1 });
+                session.Run(rawRunOptions, rawInputNames, new[] { input }, rawOutputNames, new[] { output });
             }
         };
         // A and B alternate within each repetition, so drift in machine speed cancels out of the ratio.
-        var (batched, raw) = TimePair(ourBatches, rawBatches, repeats);
+        var scoring = TimePair(ourBatches, rawBatches, repeats);
+        double batched = Median(scoring.A), raw = Median(scoring.B);
 
         var windowsView = ml.Rnn().CreateWindows(ml.Data.LoadFromEnumerable(longSeries.Select(v => new SeriesRow { Value = v })), nameof(SeriesRow.Value), Window, 1);
-        var (batchedAgain, rowPath) = TimePair(ourBatches, () => Drain(trained.Transform(windowsView), "Score"), Math.Max(1, repeats / 2));
+        var rowPathTimes = TimePair(ourBatches, () => Drain(trained.Transform(windowsView), "Score"), Math.Max(3, repeats / 2));
+        double batchedAgain = Median(rowPathTimes.A), rowPath = Median(rowPathTimes.B);
 
         var one = inputs.AsSpan(0, Window).ToArray();
         var oneOut = new float[1];
@@ -112,15 +119,19 @@ internal static class BenchJob
         using var runOptions = new RunOptions();
         string[] inputNames = { scorer.InputName }, outputNames = { scorer.OutputName };
         OrtValue[] inputValues = { inputValue }, outputValues = { outputValue };
-        var (ourLatencyTotal, rawLatencyTotal) = TimePair(
+        var latency = TimePair(
             () => { for (int i = 0; i < latencyCalls; i++) scorer.Score(one, oneOut); },
             () => { for (int i = 0; i < latencyCalls; i++) session.Run(runOptions, inputNames, inputValues, outputNames, outputValues); },
             repeats);
-        double ourLatency = ourLatencyTotal / latencyCalls, rawLatency = rawLatencyTotal / latencyCalls;
+        double ourLatency = Median(latency.A) / latencyCalls, rawLatency = Median(latency.B) / latencyCalls;
+
+        ranges["batched_vs_raw_ort"] = Range(scoring.B.Zip(scoring.A, (r, o) => r / o));
+        ranges["batched_vs_mlnet_rowpath"] = Range(rowPathTimes.B.Zip(rowPathTimes.A, (r, o) => r / o));
+        ranges["batch1_latency_vs_raw_ort"] = Range(latency.A.Zip(latency.B, (o, r) => o / r));
 
         // 3. Memory: peak working set while streaming windows through the lazy batched view.
-        double peakSmall = PeakWorkingSetMb(() => Drain(scorer.Transform(WindowsOf(ml, 10_000), "Features", "Batched"), "Batched"));
-        double peakLarge = PeakWorkingSetMb(() => Drain(scorer.Transform(WindowsOf(ml, memoryWindows), "Features", "Batched"), "Batched"));
+        var (peakSmall, growthSmall) = PeakWorkingSetMb(() => Drain(scorer.Transform(WindowsOf(ml, 10_000), "Features", "Batched"), "Batched"));
+        var (peakLarge, growthLarge) = PeakWorkingSetMb(() => Drain(scorer.Transform(WindowsOf(ml, memoryWindows), "Features", "Batched"), "Batched"));
 
         var summary = new BenchSummary
         {
@@ -132,6 +143,9 @@ internal static class BenchJob
             ForecastWindowsPerSecond = Math.Round(windows / batched),
             PeakMb10k = Math.Round(peakSmall, 1),
             PeakMb1m = Math.Round(peakLarge, 1),
+            GrowthMb10k = Math.Round(growthSmall, 1),
+            GrowthMb1m = Math.Round(growthLarge, 1),
+            RatioRanges = ranges,
             WindowsScored = windows,
             MemoryWindowsLarge = memoryWindows,
             Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}",
@@ -142,11 +156,11 @@ internal static class BenchJob
         var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("baseline measured alongside");
         string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
         table.AddRow("train_ratio_forecaster", F(summary.TrainRatioForecaster), $"raw TorchSharp loop ({F(Median(rawTimes))} s vs Fit {F(Median(fitTimes))} s; final losses differ by {summary.TrainLossAbsDiffForecaster:G3})");
-        table.AddRow("batched_vs_raw_ort", F(summary.BatchedVsRawOrt), $"raw session, batches of {BatchSize}, {windows:N0} windows");
+        table.AddRow("batched_vs_raw_ort", F(summary.BatchedVsRawOrt), $"raw session, zero-copy tensors, batches of {BatchSize}, {windows:N0} windows");
         table.AddRow("batched_vs_mlnet_rowpath", F(summary.BatchedVsMlNetRowPath), "ML.NET OnnxTransformer, one row per run");
         table.AddRow("batch1_latency_vs_raw_ort", F(summary.Batch1LatencyVsRawOrt), $"raw session with prebuilt tensors ({ourLatency * 1e6:F1} vs {rawLatency * 1e6:F1} µs)");
         table.AddRow("forecast_windows_per_second", summary.ForecastWindowsPerSecond.ToString("N0", CultureInfo.InvariantCulture), "");
-        table.AddRow("peak_mb_10k / peak_mb_1m", $"{F(summary.PeakMb10k)} / {F(summary.PeakMb1m)}", $"peak working set streaming 10,000 vs {memoryWindows:N0} windows");
+        table.AddRow("peak_mb_10k / peak_mb_1m", $"{F(summary.PeakMb10k)} / {F(summary.PeakMb1m)}", $"peak working set streaming 10,000 vs {memoryWindows:N0} windows (growth during the run {F(summary.GrowthMb10k)} / {F(summary.GrowthMb1m)} MB)");
         console.Write(table);
 
         string path = Path.Combine(dir, "summary.json");
@@ -178,8 +192,8 @@ internal static class BenchJob
             getter(ref buffer);
     }
 
-    /// <summary>Medians of two actions timed alternately (after one warm-up each).</summary>
-    private static (double A, double B) TimePair(Action a, Action b, int repeats)
+    /// <summary>Times two actions alternately (after one warm-up each); returns every repetition's seconds.</summary>
+    private static (List<double> A, List<double> B) TimePair(Action a, Action b, int repeats)
     {
         a();
         b();
@@ -194,17 +208,31 @@ internal static class BenchJob
             b();
             tb.Add(sw.Elapsed.TotalSeconds);
         }
-        return (Median(ta), Median(tb));
+        return (ta, tb);
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    private static double[] Range(IEnumerable<double> ratios)
+    {
+        var list = ratios.ToList();
+        return new[] { Math.Round(list.Min(), 3), Math.Round(list.Max(), 3) };
+    }
 
-    private static double PeakWorkingSetMb(Action action)
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>Peak working set during <paramref name="action"/>, and its growth over the working set just before it (MB).</summary>
+    private static (double Peak, double Growth) PeakWorkingSetMb(Action action)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         using var process = Process.GetCurrentProcess();
-        long peak = 0;
+        process.Refresh();
+        long before = process.WorkingSet64;
+        long peak = before;
         using var done = new ManualResetEventSlim();
         var sampler = new Thread(() =>
         {
@@ -221,6 +249,7 @@ internal static class BenchJob
         sampler.Join();
         process.Refresh();
         peak = Math.Max(peak, process.WorkingSet64);
-        return peak / (1024.0 * 1024.0);
+        const double mb = 1024.0 * 1024.0;
+        return (peak / mb, (peak - before) / mb);
     }
 }

@@ -21,6 +21,11 @@ internal sealed record BenchSummary
     [JsonPropertyName("forecast_windows_per_second")] public double ForecastWindowsPerSecond { get; init; }
     [JsonPropertyName("peak_mb_10k")] public double PeakMb10k { get; init; }
     [JsonPropertyName("peak_mb_1m")] public double PeakMb1m { get; init; }
+    /// <summary>Working-set growth during the 10k / large streaming runs, over the working set just before each.</summary>
+    [JsonPropertyName("growth_mb_10k")] public double GrowthMb10k { get; init; }
+    [JsonPropertyName("growth_mb_1m")] public double GrowthMb1m { get; init; }
+    /// <summary>Smallest and largest per-repetition ratio of each measure (the headline figure is the ratio of medians).</summary>
+    [JsonPropertyName("ratio_ranges")] public Dictionary<string, double[]> RatioRanges { get; init; } = new();
     [JsonPropertyName("windows_scored")] public int WindowsScored { get; init; }
     [JsonPropertyName("memory_windows_large")] public int MemoryWindowsLarge { get; init; }
     [JsonPropertyName("machine")] public string Machine { get; init; } = "";

@@ -17,7 +17,7 @@ internal static partial class NotebookRunner
     [GeneratedRegex(@"^\s*#r\s+""nuget:\s*(?<id>[^,""]+?)\s*(,\s*(?<version>[^""]+?))?\s*""\s*$")]
     private static partial Regex NugetReference();
 
-    [GeneratedRegex(@"^\s*#i\s+""nuget:")]
+    [GeneratedRegex(@"^\s*#i\s+""nuget:[^""]+""\s*$")]
     private static partial Regex NugetSource();
 
     /// <summary>Runs every C# code cell; returns the globals (what was displayed).</summary>
@@ -27,7 +27,8 @@ internal static partial class NotebookRunner
         var cells = NotebookDocument.Read(notebookPath);
         var globals = new NotebookGlobals();
         var options = ScriptOptions.Default
-            .WithImports("System", "System.IO", "System.Linq", "System.Text", "System.Threading.Tasks", "System.Collections.Generic")
+            // Exactly the namespaces .NET Interactive's C# kernel imports, so a notebook that forgets a using fails here too.
+            .WithImports("System", "System.Text", "System.Collections", "System.Collections.Generic", "System.Threading.Tasks", "System.Linq")
             .WithReferences(typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(NotebookGlobals).Assembly)
             .WithFileEncoding(System.Text.Encoding.UTF8);
         ScriptState<object>? state = null;
@@ -97,6 +98,10 @@ internal static partial class NotebookRunner
             else if (NugetSource().IsMatch(line) || line.TrimStart().StartsWith("#!csharp", StringComparison.Ordinal))
             {
                 code.Add(string.Empty);
+            }
+            else if (line.TrimStart().StartsWith("#i", StringComparison.Ordinal) || line.TrimStart().StartsWith("#r", StringComparison.Ordinal))
+            {
+                throw new NotebookCellException(Describe(notebookPath, cell, "has a directive .NET Interactive would not accept", line.Trim()));
             }
             else if (line.TrimStart().StartsWith("#!", StringComparison.Ordinal))
             {
