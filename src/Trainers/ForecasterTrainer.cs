@@ -108,7 +108,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         var architecture = new RecurrentArchitecture(o.Cell, 1, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
         var settings = new TrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, o.Shuffle, seed);
 
-        // Held batch for the parity check: validation windows, else the latest training windows (at most 64 rows).
+        // Held batch for the parity check: the most recent windows (the validation ones when there is a split), at most 64 rows.
         int heldRows = Math.Min(64, validationRows > 0 ? validationRows : trainRows);
         int heldStart = count - heldRows;
         float[] heldRaw = rawInputs.AsSpan(heldStart * o.Window, heldRows * o.Window).ToArray();
