@@ -74,46 +74,27 @@ public static class ForecastingOnnxExporter
         b.AddOutput(description.OutputName, TensorProto.Types.DataType.Float, "batch", description.Horizon);
 
         var metadata = StandardMetadata(description);
-        if (extraMetadata is not null)
-        {
-            foreach (var (key, value) in extraMetadata)
-            {
-                if (!metadata.TryAdd(key, value))
-                    throw new ArgumentException($"Metadata key '{key}' is reserved by the exporter.", nameof(extraMetadata));
-            }
-        }
+        RecurrentMetadata.AddExtra(metadata, extraMetadata);
         return OnnxModelWriter.Serialize(b.Graph, Summary(description), metadata);
     }
 
-    private static Dictionary<string, string> StandardMetadata(ForecastingModelDescription d)
+    internal static Dictionary<string, string> StandardMetadata(ForecastingModelDescription d)
     {
-        var arch = d.Architecture;
-        static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
-        static string B(bool v) => v ? "true" : "false";
-        return new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [OnnxMetadataKeys.FormatVersion] = OnnxModelWriter.ModelVersion.ToString(CultureInfo.InvariantCulture),
-            [OnnxMetadataKeys.Task] = TaskName,
-            [OnnxMetadataKeys.Cell] = arch.CellMetadataName,
-            [OnnxMetadataKeys.InputSize] = arch.InputSize.ToString(CultureInfo.InvariantCulture),
-            [OnnxMetadataKeys.HiddenSize] = arch.HiddenSize.ToString(CultureInfo.InvariantCulture),
-            [OnnxMetadataKeys.NumLayers] = arch.NumLayers.ToString(CultureInfo.InvariantCulture),
-            [OnnxMetadataKeys.Bidirectional] = B(arch.Bidirectional),
-            [OnnxMetadataKeys.Bias] = B(arch.HasBias),
-            [OnnxMetadataKeys.Pooling] = "final_state",
-            [OnnxMetadataKeys.InputName] = d.InputName,
-            [OnnxMetadataKeys.OutputName] = d.OutputName,
-            [OnnxMetadataKeys.BatchFirst] = "true",
-            [OnnxMetadataKeys.Window] = d.Window.ToString(CultureInfo.InvariantCulture),
-            [OnnxMetadataKeys.Horizon] = d.Horizon.ToString(CultureInfo.InvariantCulture),
-            [OnnxMetadataKeys.RelativeToWindow] = B(d.RelativeToWindow),
-            [OnnxMetadataKeys.ScalerKind] = d.Scaler.Kind.ToString(),
-            [OnnxMetadataKeys.ScalerLog] = B(d.Scaler.Log),
-            [OnnxMetadataKeys.ScalerCenter] = F(d.Scaler.Center),
-            [OnnxMetadataKeys.ScalerScale] = F(d.Scaler.Scale),
-            [OnnxMetadataKeys.ScalerInGraph] = "true",
-            [OnnxMetadataKeys.ExporterVersion] = OnnxModelWriter.LibraryVersion,
-        };
+        var m = RecurrentMetadata.Common(TaskName, d.Architecture);
+        m[OnnxMetadataKeys.Pooling] = SequenceModelDescription.PoolingName(SequencePooling.LastStep);
+        m[OnnxMetadataKeys.InputName] = d.InputName;
+        m[OnnxMetadataKeys.OutputName] = d.OutputName;
+        m[OnnxMetadataKeys.BatchFirst] = "true";
+        m[OnnxMetadataKeys.Window] = RecurrentMetadata.Int(d.Window);
+        m[OnnxMetadataKeys.Horizon] = RecurrentMetadata.Int(d.Horizon);
+        m[OnnxMetadataKeys.RelativeToWindow] = RecurrentMetadata.Bool(d.RelativeToWindow);
+        m[OnnxMetadataKeys.ScalerKind] = d.Scaler.Kind.ToString();
+        m[OnnxMetadataKeys.ScalerLog] = RecurrentMetadata.Bool(d.Scaler.Log);
+        m[OnnxMetadataKeys.ScalerCenter] = d.Scaler.Center.ToString("R", CultureInfo.InvariantCulture);
+        m[OnnxMetadataKeys.ScalerScale] = d.Scaler.Scale.ToString("R", CultureInfo.InvariantCulture);
+        m[OnnxMetadataKeys.ScalerInGraph] = "true";
+        m[OnnxMetadataKeys.ExporterVersion] = OnnxModelWriter.LibraryVersion;
+        return m;
     }
 
     private static string Summary(ForecastingModelDescription d)

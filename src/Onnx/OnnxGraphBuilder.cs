@@ -44,6 +44,9 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds an int64 initializer (shapes, axes, indices).</summary>
     public string AddInt64(string name, long[] dims, ReadOnlySpan<long> values) => AddTensor(name, dims, values, TensorProto.Types.DataType.Int64);
 
+    /// <summary>Adds a rank-0 int64 initializer (Gather index, Range bounds).</summary>
+    public string AddInt64Scalar(string name, long value) => AddInt64(name, Array.Empty<long>(), new[] { value });
+
     /// <summary>Adds a 1-D int64 initializer.</summary>
     public string AddInt64Vector(string name, params long[] values) => AddInt64(name, new long[] { values.Length }, values);
 

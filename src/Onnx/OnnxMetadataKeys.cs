@@ -9,7 +9,7 @@ public static class OnnxMetadataKeys
 {
     /// <summary>Version of the metadata/graph conventions of this library ("1").</summary>
     public const string FormatVersion = "mlnetrnn.format_version";
-    /// <summary>The task: <c>forecasting</c>.</summary>
+    /// <summary>The task: <c>forecasting</c>, or the task name of a sequence model (<c>sequence</c>, <c>classification</c>, <c>charlm</c>, ...).</summary>
     public const string Task = "task";
     /// <summary>Cell: LSTM, GRU, RNN_TANH or RNN_RELU.</summary>
     public const string Cell = "rnn.cell";
@@ -23,7 +23,7 @@ public static class OnnxMetadataKeys
     public const string Bidirectional = "rnn.bidirectional";
     /// <summary>"true" when the cells have biases.</summary>
     public const string Bias = "rnn.bias";
-    /// <summary>How the head reads the sequence: <c>final_state</c>.</summary>
+    /// <summary>How the head reads the sequence: <c>last_step</c>, <c>every_step</c> or <c>mean</c>.</summary>
     public const string Pooling = "head.pooling";
     /// <summary>Name of the graph input.</summary>
     public const string InputName = "io.input";
@@ -47,6 +47,28 @@ public static class OnnxMetadataKeys
     public const string ScalerScale = "scaler.scale";
     /// <summary>"true": the graph takes raw values and returns raw values; scaling is inside it.</summary>
     public const string ScalerInGraph = "scaler.in_graph";
+    /// <summary>Head activation: <c>linear</c>, <c>sigmoid</c> or <c>softmax</c>.</summary>
+    public const string HeadActivation = "head.activation";
+    /// <summary>Values the head produces per row (or per step).</summary>
+    public const string HeadOutputs = "head.outputs";
+    /// <summary><c>features</c> (float input) or <c>tokens</c> (int64 ids through an embedding).</summary>
+    public const string InputKind = "io.input_kind";
+    /// <summary>Embedding rows (vocabulary size) when <see cref="InputKind"/> is <c>tokens</c>.</summary>
+    public const string VocabularySize = "embedding.vocab_size";
+    /// <summary>"true" when the graph takes an int32 <c>lengths</c> input.</summary>
+    public const string UsesLengths = "io.uses_lengths";
+    /// <summary>"true" when the graph takes <c>h0</c>/<c>c0</c> and returns <c>h_n</c>/<c>c_n</c>.</summary>
+    public const string ExposesState = "io.state";
+    /// <summary>Per-feature input centers (JSON array) of in-graph input scaling.</summary>
+    public const string InputScalingCenter = "scaler.input_center";
+    /// <summary>Per-feature input scales (JSON array) of in-graph input scaling.</summary>
+    public const string InputScalingScale = "scaler.input_scale";
+    /// <summary>Per-output centers (JSON array) of in-graph output unscaling.</summary>
+    public const string OutputScalingCenter = "scaler.output_center";
+    /// <summary>Per-output scales (JSON array) of in-graph output unscaling.</summary>
+    public const string OutputScalingScale = "scaler.output_scale";
+    /// <summary>SHA-256 (hex) of every initializer's name, type, dims and bytes in graph order: detects truncated or altered weights.</summary>
+    public const string WeightsSha256 = "mlnetrnn.weights_sha256";
     /// <summary>Version of the library that exported the model.</summary>
     public const string ExporterVersion = "exporter.version";
     /// <summary>TorchSharp version the weights were trained with.</summary>

@@ -32,7 +32,12 @@ internal static class OnnxModelWriter
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
         foreach (var (key, value) in metadata)
+        {
+            if (key == OnnxMetadataKeys.WeightsSha256)
+                throw new ArgumentException($"Metadata key '{key}' is computed by the writer.", nameof(metadata));
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxMetadataKeys.WeightsSha256, Value = WeightsDigest.Compute(graph) });
         return model.ToByteArray();
     }
 }

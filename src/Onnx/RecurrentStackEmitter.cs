@@ -3,9 +3,31 @@ using static MlNetRnn.Onnx.OnnxGraphBuilder;
 
 namespace MlNetRnn.Onnx;
 
+/// <summary>Optional inputs and outputs a recurrent stack is asked to wire.</summary>
+internal sealed record RecurrentStackRequest
+{
+    /// <summary>An int32 <c>[batch]</c> value passed to every layer as <c>sequence_lens</c>.</summary>
+    public string? SequenceLengths { get; init; }
+
+    /// <summary>Initial hidden state <c>[L·D, batch, H]</c>, sliced per layer.</summary>
+    public string? InitialHidden { get; init; }
+
+    /// <summary>Initial LSTM cell state <c>[L·D, batch, H]</c>, sliced per layer.</summary>
+    public string? InitialCell { get; init; }
+
+    /// <summary>Whether the last layer's per-step output is needed, as <c>[seq, batch, D·H]</c>.</summary>
+    public bool SequenceOutput { get; init; }
+
+    /// <summary>Whether every layer's final states are needed, concatenated as PyTorch's <c>h_n</c> / <c>c_n</c>.</summary>
+    public bool FinalStates { get; init; }
+}
+
 /// <summary>What a recurrent stack leaves in the graph.</summary>
 /// <param name="LastLayerFinalHidden">The last layer's <c>Y_h</c> value <c>[D, batch, H]</c>.</param>
-internal sealed record RecurrentStackOutputs(string LastLayerFinalHidden);
+/// <param name="SequenceOutput">The last layer's output <c>[seq, batch, D·H]</c>, when requested.</param>
+/// <param name="FinalHidden">All layers' final hidden states <c>[L·D, batch, H]</c>, when requested.</param>
+/// <param name="FinalCell">All layers' final LSTM cell states <c>[L·D, batch, H]</c>, when requested for an LSTM.</param>
+internal sealed record RecurrentStackOutputs(string LastLayerFinalHidden, string? SequenceOutput, string? FinalHidden, string? FinalCell);
 
 /// <summary>
 /// Emits one ONNX LSTM/GRU/RNN node per layer (both directions in one node), with layout 0,
@@ -19,16 +41,24 @@ internal static class RecurrentStackEmitter
     /// <param name="weights">Weights named <c>{prefix}weight_ih_l{k}[_reverse]</c> etc.</param>
     /// <param name="prefix">Module prefix of the stack's parameters, e.g. <c>rnn.</c>.</param>
     /// <param name="input">Value <c>[seq, batch, InputSize]</c>.</param>
-    public static RecurrentStackOutputs Emit(OnnxGraphBuilder builder, RecurrentArchitecture architecture, WeightSet weights, string prefix, string input)
+    /// <param name="request">Optional inputs and outputs; null for none.</param>
+    public static RecurrentStackOutputs Emit(OnnxGraphBuilder builder, RecurrentArchitecture architecture, WeightSet weights, string prefix, string input,
+        RecurrentStackRequest? request = null)
     {
         architecture.Validate();
+        request ??= new RecurrentStackRequest();
         int d = architecture.NumDirections;
         int h = architecture.HiddenSize;
         int g = architecture.GateCount;
+        int layers = architecture.NumLayers;
+        bool lstm = architecture.Cell == RecurrentCellKind.Lstm;
         string x = input;
         string lastFinalHidden = string.Empty;
+        string? sequenceOutput = null;
+        var finalHidden = new List<string>();
+        var finalCell = new List<string>();
 
-        for (int layer = 0; layer < architecture.NumLayers; layer++)
+        for (int layer = 0; layer < layers; layer++)
         {
             int inSize = architecture.LayerInputSize(layer);
             var w = new float[d * g * h * inSize];
@@ -52,16 +82,26 @@ internal static class RecurrentStackEmitter
                 // Without bias B stays zero: always emitting B avoids ONNX Runtime's historical no-bias code paths.
             }
 
-            string wName = builder.AddFloat($"rnn.l{layer}.W", new long[] { d, g * h, inSize }, w);
-            string rName = builder.AddFloat($"rnn.l{layer}.R", new long[] { d, g * h, h }, r);
-            string bName = builder.AddFloat($"rnn.l{layer}.B", new long[] { d, 2 * g * h }, b);
+            string wName = builder.AddFloat(LayerWeightName(layer, "W"), new long[] { d, g * h, inSize }, w);
+            string rName = builder.AddFloat(LayerWeightName(layer, "R"), new long[] { d, g * h, h }, r);
+            string bName = builder.AddFloat(LayerWeightName(layer, "B"), new long[] { d, 2 * g * h }, b);
 
-            // Lower layers feed the next one through Y; the head reads only the last layer's Y_h. Outputs nobody reads are
-            // left unconnected (Y as "", trailing Y_h/Y_c dropped), so ONNX Runtime does not compute or copy them.
-            bool last = layer == architecture.NumLayers - 1;
-            string y = last ? string.Empty : builder.Unique($"rnn.l{layer}.Y");
-            string yh = last ? builder.Unique($"rnn.l{layer}.Y_h") : string.Empty;
-            var outputs = last ? new[] { y, yh } : new[] { y };
+            // Lower layers feed the next one through Y; Y_h/Y_c are read only where the head or the state outputs need them.
+            // Outputs nobody reads are left unconnected ("" or dropped when trailing), so ONNX Runtime does not compute or copy them.
+            bool last = layer == layers - 1;
+            bool needY = !last || request.SequenceOutput;
+            bool needYh = last || request.FinalStates;
+            bool needYc = lstm && request.FinalStates;
+            string y = needY ? builder.Unique($"rnn.l{layer}.Y") : string.Empty;
+            string yh = needYh ? builder.Unique($"rnn.l{layer}.Y_h") : string.Empty;
+            string yc = needYc ? builder.Unique($"rnn.l{layer}.Y_c") : string.Empty;
+            var outputs = new List<string> { y, yh, yc };
+            while (outputs.Count > 0 && outputs[^1].Length == 0)
+                outputs.RemoveAt(outputs.Count - 1);
+
+            string h0 = request.InitialHidden is null ? string.Empty : LayerState(builder, request.InitialHidden, layer, layers, d);
+            string c0 = lstm && request.InitialCell is not null ? LayerState(builder, request.InitialCell, layer, layers, d) : string.Empty;
+            var inputs = new[] { x, wName, rName, bName, request.SequenceLengths ?? string.Empty, h0, c0 };
 
             var attributes = new List<AttributeProto>
             {
@@ -85,26 +125,51 @@ internal static class RecurrentStackEmitter
                     attributes.Add(StringsAttribute("activations", Enumerable.Repeat(act, d).ToArray()));
                     break;
             }
-            builder.AddNode(opType, new[] { x, wName, rName, bName }, outputs, attributes.ToArray());
+            builder.AddNode(opType, inputs, outputs, attributes.ToArray());
+            if (needYh)
+                finalHidden.Add(yh);
+            if (needYc)
+                finalCell.Add(yc);
             if (last)
-            {
                 lastFinalHidden = yh;
-                break;
-            }
-
-            // Y is [seq, D, batch, H]; the next layer wants [seq, batch, D·H] with [fwd | bwd].
-            if (d == 1)
+            if (needY)
             {
-                x = builder.Op("Squeeze", builder.Unique($"rnn.l{layer}.out"), new[] { y, ConstAxes(builder, 1) });
-            }
-            else
-            {
-                string t = builder.Op("Transpose", builder.Unique($"rnn.l{layer}.Yt"), new[] { y }, IntsAttribute("perm", 0, 2, 1, 3));
-                x = builder.Op("Reshape", builder.Unique($"rnn.l{layer}.out"), new[] { t, ConstShape(builder, 0, 0, -1) });
+                x = DirectionsSideBySide(builder, y, layer, d);
+                if (last)
+                    sequenceOutput = x;
             }
         }
-        return new RecurrentStackOutputs(lastFinalHidden);
+
+        string? hn = request.FinalStates ? ConcatStates(builder, finalHidden, "rnn.h_n") : null;
+        string? cn = request.FinalStates && lstm ? ConcatStates(builder, finalCell, "rnn.c_n") : null;
+        return new RecurrentStackOutputs(lastFinalHidden, sequenceOutput, hn, cn);
     }
+
+    /// <summary>Initializer name of layer <paramref name="layer"/>'s W, R or B tensor.</summary>
+    public static string LayerWeightName(int layer, string tensor) => $"rnn.l{layer}.{tensor}";
+
+    // Y is [seq, D, batch, H]; the next layer (and the head) want [seq, batch, D·H] with [fwd | bwd].
+    private static string DirectionsSideBySide(OnnxGraphBuilder builder, string y, int layer, int d)
+    {
+        if (d == 1)
+            return builder.Op("Squeeze", builder.Unique($"rnn.l{layer}.out"), new[] { y, ConstAxes(builder, 1) });
+        string t = builder.Op("Transpose", builder.Unique($"rnn.l{layer}.Yt"), new[] { y }, IntsAttribute("perm", 0, 2, 1, 3));
+        return builder.Op("Reshape", builder.Unique($"rnn.l{layer}.out"), new[] { t, ConstShape(builder, 0, 0, -1) });
+    }
+
+    // PyTorch's state tensors stack layers then directions on axis 0: layer k owns rows [k·D, (k+1)·D).
+    private static string LayerState(OnnxGraphBuilder builder, string state, int layer, int layers, int d)
+    {
+        if (layers == 1)
+            return state;
+        return builder.Op("Slice", builder.Unique($"{state}.l{layer}"), new[]
+        {
+            state, ConstAxes(builder, layer * d), ConstAxes(builder, (layer + 1) * d), ConstAxes(builder, 0),
+        });
+    }
+
+    private static string ConcatStates(OnnxGraphBuilder builder, List<string> perLayer, string name) =>
+        perLayer.Count == 1 ? perLayer[0] : builder.Op("Concat", builder.Unique(name), perLayer, IntAttribute("axis", 0));
 
     /// <summary>
     /// Features from the last layer's final states: <c>[batch, D·H]</c>, forward state then backward state, equal to

@@ -125,7 +125,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
             trainingDevice = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
             if (trainingNote is not null)
                 channel.Warning(MessageSensitivity.None, trainingNote);
-            using var network = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
+            using var network = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
             network.to(device);
             history = RegressionTrainingLoop.Train(network, device,
                 inputs.AsSpan(0, trainRows * o.Window).ToArray(), targets.AsSpan(0, trainRows * o.Horizon).ToArray(),
@@ -137,7 +137,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
             {
                 // Same seed, same initial weights, every window, the epoch count early stopping chose, last weights kept.
                 torch.manual_seed(seed);
-                using var refitNetwork = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
+                using var refitNetwork = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
                 refitNetwork.to(device);
                 var refitSettings = settings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
                 var refit = RegressionTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
@@ -155,7 +155,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
             }
             else
             {
-                using var cpuNetwork = new RecurrentRegressionNetwork(architecture, o.Horizon, o.Dropout);
+                using var cpuNetwork = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
                 cpuNetwork.LoadWeights(weights);
                 torchReference = PredictTorch(cpuNetwork, torch.CPU, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
             }
@@ -182,7 +182,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
     /// <exception cref="ArgumentException">A required input column is missing or mistyped.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => ForecastingSchema.OutputShape(_mlContext, _options, inputSchema);
 
-    private static float[] PredictTorch(RecurrentRegressionNetwork network, Device device, float[] rawWindows, int window, int horizon,
+    private static float[] PredictTorch(RecurrentSequenceNetwork network, Device device, float[] rawWindows, int window, int horizon,
         SeriesScaler scaler, bool relative)
     {
         var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawWindows, window, scaler, relative);

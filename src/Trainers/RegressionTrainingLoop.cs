@@ -23,7 +23,7 @@ internal static class RegressionTrainingLoop
     /// <param name="progress">Receives one report per epoch.</param>
     /// <param name="log">Receives one line per epoch and the early-stopping note.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
-    public static TrainingHistory Train(RecurrentRegressionNetwork network, Device device,
+    public static TrainingHistory Train(RecurrentSequenceNetwork network, Device device,
         float[] inputs, float[] targets, float[] validationInputs, float[] validationTargets,
         long[] sampleShape, int outputs, TrainingSettings settings,
         IProgress<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellationToken)
@@ -131,7 +131,7 @@ internal static class RegressionTrainingLoop
     }
 
     /// <summary>Mean squared error over all rows, computed in batches without gradients.</summary>
-    public static double Evaluate(RecurrentRegressionNetwork network, Tensor inputs, Tensor targets, int batchSize)
+    public static double Evaluate(RecurrentSequenceNetwork network, Tensor inputs, Tensor targets, int batchSize)
     {
         network.eval();
         using var noGrad = torch.no_grad();
@@ -148,7 +148,7 @@ internal static class RegressionTrainingLoop
         return sum / (rows * targets.shape[1]);
     }
 
-    private static Dictionary<string, Tensor> Snapshot(RecurrentRegressionNetwork network)
+    private static Dictionary<string, Tensor> Snapshot(RecurrentSequenceNetwork network)
     {
         using var noGrad = torch.no_grad();
         var snapshot = new Dictionary<string, Tensor>();
@@ -160,7 +160,7 @@ internal static class RegressionTrainingLoop
         return snapshot;
     }
 
-    private static void Restore(RecurrentRegressionNetwork network, Dictionary<string, Tensor> state)
+    private static void Restore(RecurrentSequenceNetwork network, Dictionary<string, Tensor> state)
     {
         using var noGrad = torch.no_grad();
         foreach (var (name, current) in network.state_dict())

@@ -71,7 +71,7 @@ public sealed class ExporterParityTests
         float[] outputs;
         lock (TorchGate.Lock)
         {
-            using var network = new RecurrentRegressionNetwork(arch, horizon, 0);
+            using var network = new RecurrentSequenceNetwork(arch, horizon, 0);
             network.LoadWeights(weights);
             network.eval();
             using var noGrad = torch.no_grad();

@@ -51,7 +51,7 @@ public sealed class GateEquationTests
         float[] torchOut;
         lock (TorchGate.Lock)
         {
-            using var network = new RecurrentRegressionNetwork(arch, horizon, 0);
+            using var network = new RecurrentSequenceNetwork(arch, horizon, 0);
             network.LoadWeights(weights);
             network.eval();
             using var noGrad = torch.no_grad();

@@ -2,14 +2,16 @@ using MlNetRnn.Onnx;
 
 namespace MlNetRnn.Tests;
 
-/// <summary>Seeded random weights for a recurrent stack + linear head, in PyTorch names and layouts.</summary>
+/// <summary>Seeded random weights for an optional embedding, a recurrent stack and a linear head, in PyTorch names and layouts.</summary>
 internal static class RandomWeights
 {
-    public static WeightSet Create(RecurrentArchitecture arch, int outputs, int seed, float range = 0.6f)
+    public static WeightSet Create(RecurrentArchitecture arch, int outputs, int seed, float range = 0.6f, int vocabularySize = 0)
     {
         var random = new Random(seed);
         float[] R(long n) => Enumerable.Range(0, (int)n).Select(_ => (float)(random.NextDouble() * 2 - 1) * range).ToArray();
         var tensors = new List<NamedTensor>();
+        if (vocabularySize > 0)
+            tensors.Add(new NamedTensor("embedding.weight", new long[] { vocabularySize, arch.InputSize }, R(vocabularySize * arch.InputSize)));
         int g = arch.GateCount, h = arch.HiddenSize;
         for (int layer = 0; layer < arch.NumLayers; layer++)
         {
