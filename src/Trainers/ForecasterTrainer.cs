@@ -51,7 +51,23 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
     /// <exception cref="ArgumentException">A column is missing or mistyped, a value is not finite, or the series is too short.</exception>
     /// <exception cref="InvalidOperationException">CUDA was required and is absent, training diverged, or the ONNX parity check failed.</exception>
     /// <exception cref="OperationCanceledException">The options' cancellation token was cancelled.</exception>
-    public ForecastingTransformer Fit(IDataView input)
+    public ForecastingTransformer Fit(IDataView input) => FitCore(input, null);
+
+    /// <summary>
+    /// Continues training a forecaster read back from its <c>.onnx</c> file (<see cref="OnnxModelImporter"/>): training starts from the
+    /// imported weights and keeps the imported scaler, so the new data are seen in the units the network learned.
+    /// </summary>
+    /// <param name="input">Training data, in the same form as for <see cref="Fit(IDataView)"/>.</param>
+    /// <param name="initialModel">An imported forecaster whose cell, sizes, window, horizon, window-relative setting and log transform match this trainer's options.</param>
+    /// <exception cref="ArgumentException">The imported model is not a forecaster or does not match the options (the message lists every difference).</exception>
+    public ForecastingTransformer Fit(IDataView input, ImportedRecurrentModel initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        WarmStart.Check(_options, initialModel);
+        return FitCore(input, initialModel);
+    }
+
+    private ForecastingTransformer FitCore(IDataView input, ImportedRecurrentModel? initialModel)
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = _options;
@@ -94,7 +110,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
 
         int trainRows = split.Train;
         int validationRows = split.Validation;
-        var scaler = SeriesScaler.Fit(scalerValues, o.Scaling, o.LogTransform, source);
+        var scaler = initialModel?.Forecasting?.Scaler ?? SeriesScaler.Fit(scalerValues, o.Scaling, o.LogTransform, source);
         var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawInputs, o.Window, scaler, o.RelativeToWindow);
         float[] targets = ForecastPreprocessing.ScaleTargets(rawTargets, o.Horizon, scaler, levels);
         if (o.ValidationFraction > 0 && validationRows == 0)
@@ -126,6 +142,8 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
             if (trainingNote is not null)
                 channel.Warning(MessageSensitivity.None, trainingNote);
             using var network = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
+            if (initialModel is not null)
+                network.LoadWeights(initialModel.Weights);
             network.to(device);
             history = RegressionTrainingLoop.Train(network, device,
                 inputs.AsSpan(0, trainRows * o.Window).ToArray(), targets.AsSpan(0, trainRows * o.Horizon).ToArray(),
@@ -135,9 +153,11 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
 
             if (o.RefitOnAllWindows && validationRows > 0)
             {
-                // Same seed, same initial weights, every window, the epoch count early stopping chose, last weights kept.
+                // Same seed, same initial (or imported) weights, every window, the epoch count early stopping chose, last weights kept.
                 torch.manual_seed(seed);
                 using var refitNetwork = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
+                if (initialModel is not null)
+                    refitNetwork.LoadWeights(initialModel.Weights);
                 refitNetwork.to(device);
                 var refitSettings = settings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
                 var refit = RegressionTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),

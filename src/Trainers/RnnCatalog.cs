@@ -57,6 +57,14 @@ public sealed class RnnCatalog
     public ForecastingTransformer LoadForecaster(string path) => ForecastingTransformer.Load(MLContext, path);
 
     /// <summary>
+    /// Reads an <c>.onnx</c> file exported by this library back into TorchSharp-named weights and its description, for example to
+    /// continue training a forecaster with <see cref="ForecasterTrainer.Fit(IDataView, ImportedRecurrentModel)"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a complete, unmodified model exported by MlNetRnn.</exception>
+    public ImportedRecurrentModel ImportOnnx(string path) => OnnxModelImporter.ImportFile(path);
+
+    /// <summary>
     /// Compares the forecast column with the actual-values column of scored windows (both Vector&lt;Single, horizon&gt;).
     /// </summary>
     /// <exception cref="ArgumentException">A column is missing or the two sizes differ.</exception>
