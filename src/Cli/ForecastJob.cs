@@ -40,6 +40,19 @@ internal static class ForecastJob
                            $"log transform {(log ? "on" : "off")}, seed {s.Seed}, device {s.Device}.");
 
         var mlContext = new MLContext(seed: s.Seed);
+        // Device fallbacks and data notes arrive as warnings on the context's log; show each one once, after the progress display.
+        var warnings = new List<string>();
+        mlContext.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source.StartsWith("MlNetRnn", StringComparison.Ordinal))
+            {
+                lock (warnings)
+                {
+                    if (!warnings.Contains(e.RawMessage))
+                        warnings.Add(e.RawMessage);
+                }
+            }
+        };
         var data = mlContext.Data.LoadFromEnumerable(train.Select(v => new SeriesRow { Value = v }));
         var options = new ForecasterOptions
         {
@@ -88,6 +101,11 @@ internal static class ForecastJob
                 task.Value = task.MaxValue;
             });
         using var _ = model;
+        lock (warnings)
+        {
+            foreach (var warning in warnings)
+                console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
 
         float[] forecast = model.Forecast(train);
         float[] naive = Enumerable.Range(0, s.Horizon).Select(h => train[holdoutStart - s.Season + (h % s.Season)]).ToArray();
@@ -142,6 +160,8 @@ internal static class ForecastJob
             ValidationLoss = history.ValidationLoss.ToArray(),
             TrainingDevice = model.TrainingDevice ?? "cpu",
             Device = model.InferenceDevice.ToString(),
+            RequestedDevice = s.Device.ToString(),
+            Warnings = warnings.ToArray(),
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
         };
         string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });

@@ -33,5 +33,7 @@ internal sealed record ForecastSummary
     [JsonPropertyName("validation_loss")] public double[] ValidationLoss { get; init; } = Array.Empty<double>();
     [JsonPropertyName("training_device")] public string TrainingDevice { get; init; } = "";
     [JsonPropertyName("device")] public string Device { get; init; } = "";
+    [JsonPropertyName("requested_device")] public string RequestedDevice { get; init; } = "";
+    [JsonPropertyName("warnings")] public string[] Warnings { get; init; } = Array.Empty<string>();
     [JsonPropertyName("files")] public string[] Files { get; init; } = Array.Empty<string>();
 }

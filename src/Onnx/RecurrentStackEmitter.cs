@@ -20,10 +20,13 @@ internal sealed record RecurrentStackRequest
 
     /// <summary>Whether every layer's final states are needed, concatenated as PyTorch's <c>h_n</c> / <c>c_n</c>.</summary>
     public bool FinalStates { get; init; }
+
+    /// <summary>Whether the last layer's final hidden state is needed on its own (a head on the final states). Default true.</summary>
+    public bool LastLayerFinalHidden { get; init; } = true;
 }
 
 /// <summary>What a recurrent stack leaves in the graph.</summary>
-/// <param name="LastLayerFinalHidden">The last layer's <c>Y_h</c> value <c>[D, batch, H]</c>.</param>
+/// <param name="LastLayerFinalHidden">The last layer's <c>Y_h</c> value <c>[D, batch, H]</c>, or empty when not requested.</param>
 /// <param name="SequenceOutput">The last layer's output <c>[seq, batch, D·H]</c>, when requested.</param>
 /// <param name="FinalHidden">All layers' final hidden states <c>[L·D, batch, H]</c>, when requested.</param>
 /// <param name="FinalCell">All layers' final LSTM cell states <c>[L·D, batch, H]</c>, when requested for an LSTM.</param>
@@ -90,7 +93,7 @@ internal static class RecurrentStackEmitter
             // Outputs nobody reads are left unconnected ("" or dropped when trailing), so ONNX Runtime does not compute or copy them.
             bool last = layer == layers - 1;
             bool needY = !last || request.SequenceOutput;
-            bool needYh = last || request.FinalStates;
+            bool needYh = request.FinalStates || (last && request.LastLayerFinalHidden);
             bool needYc = lstm && request.FinalStates;
             string y = needY ? builder.Unique($"rnn.l{layer}.Y") : string.Empty;
             string yh = needYh ? builder.Unique($"rnn.l{layer}.Y_h") : string.Empty;

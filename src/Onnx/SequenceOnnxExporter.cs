@@ -69,6 +69,7 @@ public static class SequenceOnnxExporter
             InitialCell = c0,
             SequenceOutput = description.Pooling != SequencePooling.LastStep,
             FinalStates = description.ExposesState,
+            LastLayerFinalHidden = description.Pooling == SequencePooling.LastStep,
         });
 
         var headWeight = weights.Get("head.weight", outputs, arch.OutputSize);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlNetRnn.Cli;
+using Spectre.Console;
 using Xunit;
 
 namespace MlNetRnn.Tests;
@@ -88,6 +89,88 @@ public sealed class CliForecastTests
         finally
         {
             Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("lstm", 1, false)]
+    [InlineData("gru", 2, true)]
+    [InlineData("rnn-tanh", 3, false)]
+    [InlineData("rnn-relu", 4, true)]
+    public async Task EveryCellAndDepthExportsAModelThatPassesParityAndImportsBack(string cell, int layers, bool bidirectional)
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            var args = new List<string> { "forecast", "--cell", cell, "--layers", layers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--hidden", "4",
+                "--epochs", "1", "--no-refit", "--output", dir };
+            if (bidirectional)
+                args.Add("--bidirectional");
+
+            int exit = await Program.Main(args.ToArray());
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var root = summary.RootElement;
+            Assert.Equal(layers, root.GetProperty("layers").GetInt32());
+            Assert.Equal(bidirectional, root.GetProperty("bidirectional").GetBoolean());
+            Assert.InRange(root.GetProperty("parity_max_abs_diff").GetDouble(), 0, 1e-2);
+            var imported = MlNetRnn.Onnx.OnnxModelImporter.ImportFile(Path.Combine(dir, "model.onnx"));
+            Assert.Equal(layers, imported.Architecture.NumLayers);
+            Assert.Equal(bidirectional, imported.Architecture.Bidirectional);
+            Assert.Equal(cell.ToUpperInvariant().Replace('-', '_'), imported.Architecture.CellMetadataName);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task AutoDeviceRunsOnTheCpuHereAndSaysWhy()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        var previous = AnsiConsole.Console;
+        var captured = new StringWriter();
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(captured) });
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--device", "auto", "--epochs", "1", "--hidden", "4", "--no-refit", "--output", dir });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var root = summary.RootElement;
+            Assert.Equal("auto", root.GetProperty("requested_device").GetString());
+            Assert.Equal("cpu", root.GetProperty("device").GetString());
+            Assert.Contains(root.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("inference runs on the CPU", StringComparison.Ordinal));
+            string console = captured.ToString();
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(console, "inference runs on the CPU"));
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task CudaDeviceWithoutCudaFailsWithExitCodeOneNamingThePackage()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+        var previous = AnsiConsole.Console;
+        var captured = new StringWriter();
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(captured) });
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--device", "cuda", "--epochs", "1", "--output", dir });
+
+            Assert.Equal(1, exit);
+            Assert.Contains("TorchSharp-cuda", captured.ToString().Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
         }
     }
 
