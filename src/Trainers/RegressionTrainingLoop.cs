@@ -94,8 +94,8 @@ internal static class RegressionTrainingLoop
                     bestEpoch = epoch;
                     if (settings.RestoreBestWeights)
                     {
-                        DisposeState(bestState);
-                        bestState = Snapshot(network);
+                        WeightSnapshot.Dispose(bestState);
+                        bestState = WeightSnapshot.Take(network);
                     }
                 }
 
@@ -118,11 +118,11 @@ internal static class RegressionTrainingLoop
             }
 
             if (bestState is not null && settings.RestoreBestWeights)
-                Restore(network, bestState);
+                WeightSnapshot.Restore(network, bestState);
         }
         finally
         {
-            DisposeState(bestState);
+            WeightSnapshot.Dispose(bestState);
         }
         network.eval();
         // Without restoring, the network holds the last epoch's weights, and the history says so.
@@ -146,32 +146,5 @@ internal static class RegressionTrainingLoop
             sum += (prediction - targets.narrow(0, start, count)).square().sum().item<float>();
         }
         return sum / (rows * targets.shape[1]);
-    }
-
-    private static Dictionary<string, Tensor> Snapshot(RecurrentSequenceNetwork network)
-    {
-        using var noGrad = torch.no_grad();
-        var snapshot = new Dictionary<string, Tensor>();
-        foreach (var (name, tensor) in network.state_dict())
-        {
-            using var detached = tensor.detach();
-            snapshot[name] = detached.clone();
-        }
-        return snapshot;
-    }
-
-    private static void Restore(RecurrentSequenceNetwork network, Dictionary<string, Tensor> state)
-    {
-        using var noGrad = torch.no_grad();
-        foreach (var (name, current) in network.state_dict())
-            current.copy_(state[name]);
-    }
-
-    private static void DisposeState(Dictionary<string, Tensor>? state)
-    {
-        if (state is null)
-            return;
-        foreach (var t in state.Values)
-            t.Dispose();
     }
 }

@@ -56,6 +56,17 @@ public sealed class RnnCatalog
     /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn forecaster.</exception>
     public ForecastingTransformer LoadForecaster(string path) => ForecastingTransformer.Load(MLContext, path);
 
+    /// <summary>A character (or word) language model trainer configured by <paramref name="options"/>.</summary>
+    public LanguageModelTrainer LanguageModel(LanguageModelOptions options) => new(MLContext, options);
+
+    /// <summary>A character language model trainer with the default size over <paramref name="textColumnName"/>.</summary>
+    public LanguageModelTrainer LanguageModel(string textColumnName = "Text") => new(MLContext, new LanguageModelOptions { TextColumnName = textColumnName });
+
+    /// <summary>Loads a language model from its <c>.onnx</c> file (the file alone is the whole model).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an MlNetRnn language model.</exception>
+    public LanguageModel LoadLanguageModel(string path, ExecutionDevice? device = null) => Trainers.LanguageModel.Load(path, device);
+
     /// <summary>
     /// Reads an <c>.onnx</c> file exported by this library back into TorchSharp-named weights and its description, for example to
     /// continue training a forecaster with <see cref="ForecasterTrainer.Fit(IDataView, ImportedRecurrentModel)"/>.

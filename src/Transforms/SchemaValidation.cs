@@ -50,6 +50,35 @@ public static class SchemaValidation
         return column;
     }
 
+    /// <summary>Requires a scalar text (String) column.</summary>
+    /// <exception cref="ArgumentException">The column is missing or not text.</exception>
+    public static DataViewSchema.Column RequireText(DataViewSchema schema, string columnName, string role)
+    {
+        var column = RequireColumn(schema, columnName, role);
+        if (column.Type is not TextDataViewType)
+            throw new ArgumentException(
+                $"The {role} column '{columnName}' must be text (String), but it is {Describe(column.Type)}. Load it as string.");
+        return column;
+    }
+
+    /// <summary>Reads every value of a text column, in row order.</summary>
+    /// <exception cref="ArgumentException">The column is missing or not text.</exception>
+    public static List<string> ReadText(IDataView data, string columnName, string role)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var column = RequireText(data.Schema, columnName, role);
+        var values = new List<string>();
+        using var cursor = data.GetRowCursor(new[] { column });
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+        ReadOnlyMemory<char> value = default;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            values.Add(value.ToString());
+        }
+        return values;
+    }
+
     /// <summary>A short human-readable description of a column type, e.g. <c>Single</c>, <c>Vector&lt;Single, 12&gt;</c>.</summary>
     public static string Describe(DataViewType type) => type switch
     {
