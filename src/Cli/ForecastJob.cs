@@ -117,8 +117,8 @@ internal static class ForecastJob
         string zipPath = Path.Combine(dir, "model.zip");
         string pngPath = Path.Combine(dir, "forecast.png");
         string summaryPath = Path.Combine(dir, "summary.json");
-        if (!ForecastPlot.HasFonts)
-            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(ForecastPlot.NoFontsWarning)}");
+        if (!PlotFonts.HasFonts)
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(PlotFonts.NoFontsWarning("forecast.png"))}");
         // Every artifact is produced in memory first, so a failure leaves the previous run's files untouched.
         byte[] onnxBytes = model.GetOnnxModel();
         byte[] zipBytes;

@@ -3,14 +3,6 @@ namespace MlNetRnn.Cli;
 /// <summary>Draws history, hold-out actuals, the forecast and the seasonal-naive baseline to a PNG.</summary>
 internal static class ForecastPlot
 {
-    /// <summary>Message shown when the plot will have no text because the machine has no fonts.</summary>
-    public const string NoFontsWarning =
-        "No system fonts were found, so forecast.png will have no titles, labels or legend text. " +
-        "Install a font package (Debian/Ubuntu: apt-get install fonts-dejavu-core) for labelled plots.";
-
-    /// <summary>Whether Skia can find any font family to draw text with.</summary>
-    public static bool HasFonts => SkiaSharp.SKTypeface.Default.GlyphCount > 0;
-
     /// <summary>Renders the plot as PNG bytes.</summary>
     public static byte[] Render(SeriesCsv series, int holdoutStart, float[] forecast, float[] seasonalNaive, string title)
     {

@@ -9,5 +9,6 @@ namespace MlNetRnn.Trainers;
 /// <param name="ValidationLoss">The epoch's validation loss (nats per token) in the end-of-epoch report; null in per-batch reports.</param>
 /// <param name="TokensPerSecond">Training throughput so far (forward and backward, validation excluded).</param>
 /// <param name="Elapsed">Time since training started.</param>
+/// <param name="BatchLoss">Training loss of the batch just done (nats per token); in the end-of-epoch report, the epoch's last batch.</param>
 public sealed record LanguageModelProgress(int Epoch, int MaxEpochs, int Batch, int BatchesPerEpoch, double TrainLoss, double? ValidationLoss,
-    double TokensPerSecond, TimeSpan Elapsed);
+    double TokensPerSecond, TimeSpan Elapsed, double BatchLoss);

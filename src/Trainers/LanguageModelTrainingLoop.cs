@@ -45,7 +45,7 @@ internal static class LanguageModelTrainingLoop
             {
                 network.train();
                 Tensor? hidden = null, cell = null;
-                double lossSum = 0;
+                double lossSum = 0, lastBatch = double.NaN;
                 long epochTokens = 0;
                 int batch = 0;
                 try
@@ -55,6 +55,7 @@ internal static class LanguageModelTrainingLoop
                         cancellationToken.ThrowIfCancellationRequested();
                         long length = Math.Min(settings.SequenceLength, columns - 1 - t);
                         long count;
+                        double batchLoss;
                         training.Start();
                         using (var scope = torch.NewDisposeScope())
                         {
@@ -73,14 +74,16 @@ internal static class LanguageModelTrainingLoop
                             hidden = result.FinalHidden.detach().MoveToOuterDisposeScope();
                             cell = result.FinalCell?.detach().MoveToOuterDisposeScope();
                             count = x.shape[0] * length;
-                            lossSum += loss.item<float>() * count;
+                            batchLoss = loss.item<float>();
+                            lossSum += batchLoss * count;
                             epochTokens += count;
                         }
                         training.Stop();
                         batch++;
                         tokens += count;
+                        lastBatch = batchLoss;
                         double tokensPerSecond = tokens / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-                        progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, lossSum / epochTokens, null, tokensPerSecond, total.Elapsed));
+                        progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, lossSum / epochTokens, null, tokensPerSecond, total.Elapsed, batchLoss));
                         if (settings.TimeBudget is { } budget && total.Elapsed >= budget)
                         {
                             outOfTime = true;
@@ -95,6 +98,7 @@ internal static class LanguageModelTrainingLoop
                 }
                 double trainLoss = lossSum / Math.Max(epochTokens, 1);
                 trainLosses.Add(trainLoss);
+                double lastBatchLoss = lastBatch;
                 double? validationLoss = validation is null ? null : Evaluate(network, validation, settings.SequenceLength);
                 if (validationLoss is { } v)
                     validationLosses.Add(v);
@@ -109,7 +113,7 @@ internal static class LanguageModelTrainingLoop
                     best = WeightSnapshot.Take(network);
                 }
                 double rate = tokens / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-                progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, trainLoss, validationLoss, rate, total.Elapsed));
+                progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, trainLoss, validationLoss, rate, total.Elapsed, lastBatchLoss));
                 log?.Invoke(validationLoss is null
                     ? $"epoch {epoch}: train loss {trainLoss:F4} nats/token, {rate:F0} tokens/s"
                     : $"epoch {epoch}: train loss {trainLoss:F4}, validation loss {validationLoss:F4} nats/token, {rate:F0} tokens/s");
