@@ -10,7 +10,11 @@ internal sealed record BenchSummary
     [JsonPropertyName("train_ratio_forecaster")] public double TrainRatioForecaster { get; init; }
     /// <summary>Difference of the final epoch's training loss between the two (0 means the same computation).</summary>
     [JsonPropertyName("train_loss_abs_diff_forecaster")] public double TrainLossAbsDiffForecaster { get; init; }
+    /// <summary>Language-model training loop tokens/s ÷ a raw TorchSharp BPTT loop on the same batches (higher is better).</summary>
     [JsonPropertyName("train_ratio_charlm")] public double? TrainRatioCharLm { get; init; }
+    /// <summary>Difference of the pass's mean training loss between the two (0 means the same computation).</summary>
+    [JsonPropertyName("train_loss_abs_diff_charlm")] public double? TrainLossAbsDiffCharLm { get; init; }
+    [JsonPropertyName("charlm_train_tokens_per_second")] public double? CharLmTokensPerSecond { get; init; }
     [JsonPropertyName("train_ratio_textclf")] public double? TrainRatioTextClassifier { get; init; }
     /// <summary>Batched scorer throughput ÷ a raw ONNX Runtime session fed the same batches (higher is better).</summary>
     [JsonPropertyName("batched_vs_raw_ort")] public double BatchedVsRawOrt { get; init; }
