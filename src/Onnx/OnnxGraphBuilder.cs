@@ -47,15 +47,27 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds a rank-0 int64 initializer (Gather index, Range bounds).</summary>
     public string AddInt64Scalar(string name, long value) => AddInt64(name, Array.Empty<long>(), new[] { value });
 
+    /// <summary>Adds a 1-D int32 initializer.</summary>
+    public string AddInt32Vector(string name, params int[] values)
+    {
+        if (_graph.Initializer.Any(t => t.Name == name))
+            return name;
+        return AddTensor(name, new long[] { values.Length }, (ReadOnlySpan<int>)values, TensorProto.Types.DataType.Int32);
+    }
+
     /// <summary>Adds a 1-D int64 initializer.</summary>
     public string AddInt64Vector(string name, params long[] values) => AddInt64(name, new long[] { values.Length }, values);
 
     /// <summary>
     /// Adds a node. Outputs are given as names; an empty string in <paramref name="inputs"/> marks an omitted optional input.
     /// </summary>
-    public NodeProto AddNode(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params AttributeProto[] attributes)
+    public NodeProto AddNode(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params AttributeProto[] attributes) =>
+        AddNode(string.Empty, opType, inputs, outputs, attributes);
+
+    /// <summary>Adds a node of an operator set other than the default one (e.g. <c>ai.onnx.ml</c>).</summary>
+    public NodeProto AddNode(string domain, string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = $"{opType}_{_nodeCounter++}" };
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{_nodeCounter++}", Domain = domain };
         // Trailing omitted optional inputs are dropped; interior ones stay as "" per the IR spec.
         int last = inputs.Count - 1;
         while (last >= 0 && inputs[last].Length == 0)
@@ -105,6 +117,14 @@ internal sealed class OnnxGraphBuilder
 
     public static AttributeProto StringAttribute(string name, string value) =>
         new() { Name = name, S = ByteString.CopyFromUtf8(value), Type = AttributeProto.Types.AttributeType.String };
+
+    public static AttributeProto Int64TensorAttribute(string name, long value)
+    {
+        var tensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(1);
+        tensor.Int64Data.Add(value);
+        return new AttributeProto { Name = name, T = tensor, Type = AttributeProto.Types.AttributeType.Tensor };
+    }
 
     public static AttributeProto StringsAttribute(string name, params string[] values)
     {

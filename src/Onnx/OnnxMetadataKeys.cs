@@ -69,6 +69,16 @@ public static class OnnxMetadataKeys
     public const string OutputScalingScale = "scaler.output_scale";
     /// <summary>SHA-256 (hex) of every initializer's name, type, dims and bytes in graph order: detects truncated or altered weights.</summary>
     public const string WeightsSha256 = "mlnetrnn.weights_sha256";
+    /// <summary>JSON array of token strings in id order, for graphs that take string tokens.</summary>
+    public const string TokenStrings = "tokens.vocabulary";
+    /// <summary>Id of unknown token strings.</summary>
+    public const string UnknownTokenId = "tokens.unknown_id";
+    /// <summary>Steps kept per row by the graph (0: all).</summary>
+    public const string MaxSteps = "io.max_steps";
+    /// <summary>Token id the graph prepends to every row (−1: none).</summary>
+    public const string BeginTokenId = "io.begin_token_id";
+    /// <summary>"true" when the graph outputs <c>predicted_index</c>.</summary>
+    public const string PredictedIndex = "head.predicted_index";
     /// <summary>Version of the library that exported the model.</summary>
     public const string ExporterVersion = "exporter.version";
     /// <summary>TorchSharp version the weights were trained with.</summary>

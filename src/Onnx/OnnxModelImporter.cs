@@ -151,9 +151,10 @@ public static class OnnxModelImporter
             "softmax" => HeadActivation.Softmax,
             var other => throw new InvalidDataException($"Unknown head activation '{other}' in metadata key '{OnnxMetadataKeys.HeadActivation}'."),
         };
-        bool tokens = RecurrentMetadata.Require(m, OnnxMetadataKeys.InputKind) switch
+        string inputKind = RecurrentMetadata.Require(m, OnnxMetadataKeys.InputKind);
+        bool tokens = inputKind switch
         {
-            "tokens" => true,
+            "tokens" or "token_strings" => true,
             "features" => false,
             var other => throw new InvalidDataException($"Unknown input kind '{other}' in metadata key '{OnnxMetadataKeys.InputKind}'."),
         };
@@ -164,6 +165,11 @@ public static class OnnxModelImporter
             Pooling = pooling,
             Activation = activation,
             UsesLengths = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UsesLengths),
+            TokenStrings = inputKind == "token_strings" ? ReadTokenStrings(m) : null,
+            UnknownTokenId = inputKind == "token_strings" ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.UnknownTokenId) : -1,
+            MaxSteps = m.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.MaxSteps) : 0,
+            BeginTokenId = m.ContainsKey(OnnxMetadataKeys.BeginTokenId) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.BeginTokenId) : -1,
+            PredictedIndexOutput = m.TryGetValue(OnnxMetadataKeys.PredictedIndex, out var pi) && pi == "true",
             ExposesState = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.ExposesState),
             InputScaling = m.ContainsKey(OnnxMetadataKeys.InputScalingCenter)
                 ? new AffineScaling(RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.InputScalingCenter), RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.InputScalingScale))
@@ -181,6 +187,18 @@ public static class OnnxModelImporter
             throw new InvalidDataException($"The model metadata describe an invalid model: {ex.Message}", ex);
         }
         return description;
+    }
+
+    private static IReadOnlyList<string> ReadTokenStrings(IReadOnlyDictionary<string, string> m)
+    {
+        try
+        {
+            return Transforms.Vocabulary.FromJson(RecurrentMetadata.Require(m, OnnxMetadataKeys.TokenStrings)).Tokens;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.TokenStrings}' does not hold a valid token list: {ex.Message}", ex);
+        }
     }
 
     private static IEnumerable<NamedTensor> RecurrentWeights(Dictionary<string, (TensorProto Tensor, byte[] Bytes)> initializers, RecurrentArchitecture arch)

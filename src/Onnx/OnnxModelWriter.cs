@@ -19,6 +19,9 @@ internal static class OnnxModelWriter
     public static string LibraryVersion { get; } =
         typeof(OnnxModelWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>Version of the <c>ai.onnx.ml</c> operator set, imported only by graphs that use it (LabelEncoder with keys_strings/values_int64).</summary>
+    public const long MlOpset = 2;
+
     public static byte[] Serialize(GraphProto graph, string docString, IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var model = new ModelProto
@@ -31,6 +34,8 @@ internal static class OnnxModelWriter
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
+        if (graph.Node.Any(n => n.Domain == "ai.onnx.ml"))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "ai.onnx.ml", Version = MlOpset });
         foreach (var (key, value) in metadata)
         {
             if (key == OnnxMetadataKeys.WeightsSha256)

@@ -49,6 +49,25 @@ public sealed record SequenceModelDescription
     /// <summary>Scaling inverted on a linear head's outputs inside the graph (one value per output), or null.</summary>
     public AffineScaling? OutputScaling { get; init; }
 
+    /// <summary>
+    /// Token strings in id order. When set, the graph input <c>tokens</c> holds strings <c>[batch, seq]</c> that the graph maps to
+    /// ids itself (ONNX-ML LabelEncoder), tokens outside the list becoming <see cref="UnknownTokenId"/>; the count must equal
+    /// <see cref="VocabularySize"/>. Null: the input holds int64 ids.
+    /// </summary>
+    public IReadOnlyList<string>? TokenStrings { get; init; }
+
+    /// <summary>Id that strings outside <see cref="TokenStrings"/> map to (required with it). Default −1.</summary>
+    public int UnknownTokenId { get; init; } = -1;
+
+    /// <summary>Steps kept per row: the graph drops later ones (and caps <c>lengths</c>); 0 keeps all. Default 0.</summary>
+    public int MaxSteps { get; init; }
+
+    /// <summary>A token id the graph puts before every row (after truncation, adding 1 to <c>lengths</c>), so empty rows still have a step; −1 for none.</summary>
+    public int BeginTokenId { get; init; } = -1;
+
+    /// <summary>Whether a softmax head also outputs <c>predicted_index</c> (int64 <c>[batch]</c>, the arg-max class).</summary>
+    public bool PredictedIndexOutput { get; init; }
+
     /// <summary>Whether the model starts with an embedding of token ids.</summary>
     public bool UsesEmbedding => VocabularySize > 0;
 
@@ -69,6 +88,21 @@ public sealed record SequenceModelDescription
             throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown head activation.");
         if (Activation == HeadActivation.Softmax && OutputSize < 2)
             throw new ArgumentException($"A softmax head needs at least 2 outputs, got {OutputSize}; use a sigmoid head for one output.");
+        if (TokenStrings is not null)
+        {
+            if (!UsesEmbedding || TokenStrings.Count != VocabularySize)
+                throw new ArgumentException($"Token strings need an embedding with one row per string; got {TokenStrings.Count} strings and vocabulary size {VocabularySize}.");
+            if (UnknownTokenId < 0 || UnknownTokenId >= VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(UnknownTokenId), UnknownTokenId, $"With token strings the unknown id must be in 0..{VocabularySize - 1}.");
+            if (TokenStrings.Distinct(StringComparer.Ordinal).Count() != TokenStrings.Count)
+                throw new ArgumentException("Token strings must be distinct.");
+        }
+        if (MaxSteps < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps is 0 (no limit) or positive.");
+        if (BeginTokenId >= 0 && (!UsesEmbedding || BeginTokenId >= VocabularySize))
+            throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
+        if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))
+            throw new ArgumentException("predicted_index is written for softmax heads on the last step or the mean only.");
         if (InputScaling is not null)
         {
             if (UsesEmbedding)

@@ -35,17 +35,55 @@ public static class SequenceOnnxExporter
 
         // Inputs, batch-first; the recurrent ops want time-major, so ids (cheaper than floats) or features are transposed once.
         string timeMajor;
+        string? lengths = null;
+        // Graph inputs are declared in a fixed order: the data (tokens or input), then lengths, then the states.
+        string? DeclareLengths() => description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
         if (description.UsesEmbedding)
         {
-            string tokens = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.Int64, "batch", "seq");
+            string ids;
+            if (description.TokenStrings is { } strings)
+            {
+                string text = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.String, "batch", "seq");
+                lengths = DeclareLengths();
+                var encoder = new[]
+                {
+                    StringsAttribute("keys_strings", strings.ToArray()),
+                    IntsAttribute("values_int64s", Enumerable.Range(0, strings.Count).Select(i => (long)i).ToArray()),
+                    IntAttribute("default_int64", description.UnknownTokenId),
+                };
+                b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { text }, new[] { b.Unique("tokens.ids") }, encoder);
+                ids = "tokens.ids";
+            }
+            else
+            {
+                ids = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.Int64, "batch", "seq");
+                lengths = DeclareLengths();
+            }
+            if (description.MaxSteps > 0)
+            {
+                ids = b.Op("Slice", "tokens.truncated", new[] { ids, ConstAxes(b, 0), ConstAxes(b, description.MaxSteps), ConstAxes(b, 1) });
+                if (lengths is not null)
+                    lengths = b.Op("Min", "lengths.truncated", new[] { lengths, b.AddInt32Vector("const.max_steps", description.MaxSteps) });
+            }
+            if (description.BeginTokenId >= 0)
+            {
+                // [batch, 1] filled with the begin token, in front of every row: an empty row still has one step to read.
+                string batchDim = b.Op("Shape", "tokens.batch", new[] { ids }, IntAttribute("start", 0), IntAttribute("end", 1));
+                string shape = b.Op("Concat", "tokens.begin_shape", new[] { batchDim, ConstAxes(b, 1) }, IntAttribute("axis", 0));
+                string begin = b.Op("ConstantOfShape", "tokens.begin", new[] { shape }, Int64TensorAttribute("value", description.BeginTokenId));
+                ids = b.Op("Concat", "tokens.with_begin", new[] { begin, ids }, IntAttribute("axis", 1));
+                if (lengths is not null)
+                    lengths = b.Op("Add", "lengths.with_begin", new[] { lengths, b.AddInt32Vector("const.one_i32", 1) });
+            }
             var table = weights.Get("embedding.weight", description.VocabularySize, arch.InputSize);
             string e = b.AddFloat("embedding.weight", table.Shape, table.Data);
-            string ids = b.Op("Transpose", "tokens.time_major", new[] { tokens }, IntsAttribute("perm", 1, 0));
-            timeMajor = b.Op("Gather", "embedded", new[] { e, ids }, IntAttribute("axis", 0));
+            string timeIds = b.Op("Transpose", "tokens.time_major", new[] { ids }, IntsAttribute("perm", 1, 0));
+            timeMajor = b.Op("Gather", "embedded", new[] { e, timeIds }, IntAttribute("axis", 0));
         }
         else
         {
             string x = b.AddInput(SequenceOnnxNames.Input, F, "batch", "seq", arch.InputSize);
+            lengths = DeclareLengths();
             if (description.InputScaling is { } scaling)
             {
                 x = b.Op("Sub", "input.centered", new[] { x, b.AddFloat("scaler.input_center", new long[] { scaling.Count }, scaling.Center) });
@@ -53,7 +91,6 @@ public static class SequenceOnnxExporter
             }
             timeMajor = b.Op("Transpose", "input.time_major", new[] { x }, IntsAttribute("perm", 1, 0, 2));
         }
-        string? lengths = description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
         string? h0 = null, c0 = null;
         if (description.ExposesState)
         {
@@ -122,6 +159,11 @@ public static class SequenceOnnxExporter
                 b.Op("Softmax", SequenceOnnxNames.Probabilities, new[] { y }, IntAttribute("axis", -1));
                 b.AddOutput(SequenceOnnxNames.Logits, F, outShape);
                 b.AddOutput(SequenceOnnxNames.Probabilities, F, outShape);
+                if (description.PredictedIndexOutput)
+                {
+                    b.Op("ArgMax", SequenceOnnxNames.PredictedIndex, new[] { y }, IntAttribute("axis", -1), IntAttribute("keepdims", 0));
+                    b.AddOutput(SequenceOnnxNames.PredictedIndex, TensorProto.Types.DataType.Int64, "batch");
+                }
                 break;
         }
         if (description.ExposesState)
@@ -177,9 +219,20 @@ public static class SequenceOnnxExporter
         m[OnnxMetadataKeys.Pooling] = SequenceModelDescription.PoolingName(d.Pooling);
         m[OnnxMetadataKeys.HeadActivation] = SequenceModelDescription.ActivationName(d.Activation);
         m[OnnxMetadataKeys.HeadOutputs] = RecurrentMetadata.Int(d.OutputSize);
-        m[OnnxMetadataKeys.InputKind] = d.UsesEmbedding ? "tokens" : "features";
+        m[OnnxMetadataKeys.InputKind] = d.TokenStrings is not null ? "token_strings" : d.UsesEmbedding ? "tokens" : "features";
         if (d.UsesEmbedding)
             m[OnnxMetadataKeys.VocabularySize] = RecurrentMetadata.Int(d.VocabularySize);
+        if (d.TokenStrings is not null)
+        {
+            m[OnnxMetadataKeys.TokenStrings] = Transforms.Vocabulary.FromTokens(d.TokenStrings).ToJson();
+            m[OnnxMetadataKeys.UnknownTokenId] = RecurrentMetadata.Int(d.UnknownTokenId);
+        }
+        if (d.MaxSteps > 0)
+            m[OnnxMetadataKeys.MaxSteps] = RecurrentMetadata.Int(d.MaxSteps);
+        if (d.BeginTokenId >= 0)
+            m[OnnxMetadataKeys.BeginTokenId] = RecurrentMetadata.Int(d.BeginTokenId);
+        if (d.PredictedIndexOutput)
+            m[OnnxMetadataKeys.PredictedIndex] = "true";
         m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
         m[OnnxMetadataKeys.ExposesState] = RecurrentMetadata.Bool(d.ExposesState);
         m[OnnxMetadataKeys.BatchFirst] = "true";

@@ -21,6 +21,8 @@ public static class SequenceOnnxNames
     public const string Probabilities = "probabilities";
     /// <summary>Final hidden state of every layer and direction <c>[layers·directions, batch, hidden]</c> (PyTorch's <c>h_n</c> order).</summary>
     public const string FinalHidden = "h_n";
+    /// <summary>Arg-max class of a softmax head, int64 <c>[batch]</c>.</summary>
+    public const string PredictedIndex = "predicted_index";
     /// <summary>Final LSTM cell state, same layout as <see cref="FinalHidden"/>.</summary>
     public const string FinalCell = "c_n";
 }

@@ -33,10 +33,14 @@ public sealed class SequenceParityGridTests
     [MemberData(nameof(Grid))]
     public void ExportedGraphMatchesTorchSharp(RecurrentCellKind cell, int layers, bool bidirectional, bool bias, bool embedding, SequencePooling pooling)
     {
-        int seed = HashCode.Combine(cell, layers, bidirectional, bias, embedding, pooling) & 0x7fffffff;
+        // A different but reproducible seed per case (HashCode.Combine would change from process to process).
+        int seed = 1 + (int)cell + 4 * (layers + 4 * ((bidirectional ? 1 : 0) + 2 * ((bias ? 1 : 0) + 2 * ((embedding ? 1 : 0) + 2 * (int)pooling))));
         var arch = new RecurrentArchitecture(cell, embedding ? EmbeddingWidth : Features, Hidden, layers, bidirectional, bias);
         int vocabulary = embedding ? Vocabulary : 0;
-        var weights = RandomWeights.Create(arch, Outputs, seed, vocabularySize: vocabulary);
+        // ReLU recurrences are unbounded: with weights up to 0.6 some random stacks grow by orders of magnitude over 100 steps, and
+        // the head's output then comes from cancelling large terms, which float32 cannot resolve to 1e-4 relative in either runtime.
+        // Smaller weights keep the ReLU cases in the range a trained network works in.
+        var weights = RandomWeights.Create(arch, Outputs, seed, range: cell == RecurrentCellKind.RnnRelu ? 0.35f : 0.6f, vocabularySize: vocabulary);
         var random = new Random(seed);
 
         foreach (var activation in Enum.GetValues<HeadActivation>())
