@@ -356,7 +356,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     /// Reads the ONNX bytes that ML.NET's OnnxTransformer stores in the model zip (entry <c>.../OnnxModel</c>,
     /// an Int32 length prefix followed by the model bytes).
     /// </summary>
-    internal static byte[] ExtractOnnx(string zipPath)
+    internal static byte[] ExtractOnnx(string zipPath, string task = ForecastingOnnxExporter.TaskName)
     {
         ZipArchive zip;
         try
@@ -375,11 +375,11 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
             foreach (var entry in entries)
             {
                 byte[] bytes = ReadOnnxEntry(entry, zipPath);
-                // A pipeline may hold several ONNX steps: take the one this library exported as a forecaster.
-                if (entries.Count == 1 || IsForecaster(bytes))
+                // A pipeline may hold several ONNX steps: take the one this library exported for the task.
+                if (entries.Count == 1 || IsTask(bytes, task))
                     return bytes;
             }
-            throw new InvalidDataException($"None of the {entries.Count} ONNX models in '{zipPath}' is an MlNetRnn forecaster.");
+            throw new InvalidDataException($"None of the {entries.Count} ONNX models in '{zipPath}' is an MlNetRnn {task} model.");
         }
     }
 
@@ -404,11 +404,11 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         }
     }
 
-    private static bool IsForecaster(byte[] onnx)
+    private static bool IsTask(byte[] onnx, string expected)
     {
         try
         {
-            return OnnxModelInfo.Read(onnx).Metadata.TryGetValue(OnnxMetadataKeys.Task, out var task) && task == ForecastingOnnxExporter.TaskName;
+            return OnnxModelInfo.Read(onnx).Metadata.TryGetValue(OnnxMetadataKeys.Task, out var task) && task == expected;
         }
         catch (InvalidDataException)
         {

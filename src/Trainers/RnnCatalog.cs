@@ -56,6 +56,18 @@ public sealed class RnnCatalog
     /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn forecaster.</exception>
     public ForecastingTransformer LoadForecaster(string path) => ForecastingTransformer.Load(MLContext, path);
 
+    /// <summary>A recurrent text classifier (Boolean label: binary; key label: multiclass) configured by <paramref name="options"/>.</summary>
+    public TextClassifierTrainer TextClassifier(TextClassifierOptions options) => new(MLContext, options);
+
+    /// <summary>A recurrent text classifier with the default options over <paramref name="textColumnName"/> and <paramref name="labelColumnName"/>.</summary>
+    public TextClassifierTrainer TextClassifier(string textColumnName = "Text", string labelColumnName = "Label") =>
+        new(MLContext, new TextClassifierOptions { TextColumnName = textColumnName, LabelColumnName = labelColumnName });
+
+    /// <summary>Loads a text classifier saved with <c>mlContext.Model.Save</c>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn text classifier.</exception>
+    public TextClassificationTransformer LoadTextClassifier(string path) => TextClassificationTransformer.Load(MLContext, path);
+
     /// <summary>A character (or word) language model trainer configured by <paramref name="options"/>.</summary>
     public LanguageModelTrainer LanguageModel(LanguageModelOptions options) => new(MLContext, options);
 

@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Text;
+using MlNetRnn.Onnx;
+using MlNetRnn.Transforms;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Trainers;
+
+/// <summary>
+/// Trains a recurrent text classifier with TorchSharp: ML.NET's own text normalisation and word tokenisation, a vocabulary built
+/// from the training split, an embedding and an LSTM/GRU/RNN over each text's words (variable lengths, packed), and a sigmoid head
+/// (Boolean label) or a softmax head (key label). The model is exported to ONNX (vocabulary lookup, truncation and a begin token
+/// inside the graph), checked against TorchSharp, and returned as a <see cref="TextClassificationTransformer"/>: ML.NET components
+/// around ML.NET's OnnxTransformer, with ML.NET's output columns, so the usual evaluators and Save/Load work.
+/// </summary>
+/// <remarks>
+/// <para>Output columns: binary <c>Score</c> (logit), <c>Probability</c>, <c>PredictedLabel</c> (Boolean); multiclass <c>Score</c>
+/// (Vector&lt;Single, classes&gt; of probabilities) and <c>PredictedLabel</c> (a key whose values are the label column's key values).</para>
+/// <para>Rows whose key label is missing are skipped. Texts are lower-cased (optional), stripped of punctuation, split at whitespace,
+/// truncated to <see cref="TextClassifierOptions.MaxLength"/> words and preceded by a begin token, so an empty text still gets a prediction.</para>
+/// </remarks>
+public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransformer>
+{
+    internal const string NormalizedColumn = "MlNetRnn.Normalized";
+    internal const string TokensColumn = SequenceOnnxNames.Tokens;
+    internal const int PadId = 0, UnknownId = 1, BeginId = 2;
+    internal static readonly string[] Specials = { "<pad>", "<unk>", "<s>" };
+
+    private readonly MLContext _mlContext;
+    private readonly TextClassifierOptions _options;
+
+    internal TextClassifierTrainer(MLContext mlContext, TextClassifierOptions options)
+    {
+        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Clone();
+        _options.Validate();
+    }
+
+    /// <summary>The ML.NET text preprocessing both training and the saved model use: normalise, then split into words (column <c>tokens</c>).</summary>
+    internal static IEstimator<ITransformer> Preprocessing(MLContext mlContext, string textColumn, bool lowerCase) =>
+        mlContext.Transforms.Text.NormalizeText(NormalizedColumn, textColumn,
+                lowerCase ? TextNormalizingEstimator.CaseMode.Lower : TextNormalizingEstimator.CaseMode.None,
+                keepDiacritics: true, keepPunctuations: false, keepNumbers: true)
+            .Append(mlContext.Transforms.Text.TokenizeIntoWords(TokensColumn, NormalizedColumn, new[] { ' ', '\t', '\n', '\r' }));
+
+    /// <summary>Trains on <paramref name="input"/>.</summary>
+    /// <exception cref="ArgumentException">A column is missing or has the wrong type, there are too few rows or classes, or the label names repeat.</exception>
+    /// <exception cref="InvalidOperationException">CUDA was required and is absent, training diverged, or the ONNX parity check failed.</exception>
+    public TextClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options;
+        var host = ((IHostEnvironment)_mlContext).Register("MlNetRnn.TextClassifier");
+        using var channel = host.Start("Fit");
+        int seed = o.Seed ?? host.Rand.Next();
+
+        SchemaValidation.RequireText(input.Schema, o.TextColumnName, "text");
+        var labelColumn = SchemaValidation.RequireColumn(input.Schema, o.LabelColumnName, "label");
+        bool binary;
+        string[] labelNames;
+        if (labelColumn.Type is BooleanDataViewType)
+        {
+            binary = true;
+            labelNames = new[] { "false", "true" };
+        }
+        else if (labelColumn.Type is KeyDataViewType key)
+        {
+            binary = false;
+            labelNames = KeyNames(labelColumn, (int)key.Count);
+            if (labelNames.Length < 2)
+                throw new ArgumentException($"The label column '{o.LabelColumnName}' has {labelNames.Length} class; a classifier needs at least 2.");
+            if (labelNames.Distinct(StringComparer.Ordinal).Count() != labelNames.Length)
+                throw new ArgumentException($"The label column '{o.LabelColumnName}' has repeated key values ({string.Join(", ", labelNames)}); give each class a distinct name.");
+        }
+        else
+        {
+            throw new ArgumentException(
+                $"The label column '{o.LabelColumnName}' is {SchemaValidation.Describe(labelColumn.Type)}. Binary classification needs a Boolean label " +
+                "(e.g. map 0/1 or \"pos\"/\"neg\" to bool when loading), multiclass a key: mlContext.Transforms.Conversion.MapValueToKey(\"" + o.LabelColumnName + "\").");
+        }
+
+        // 1. Words, with ML.NET's own transforms: the saved model tokenises with exactly these.
+        var prepared = Preprocessing(_mlContext, o.TextColumnName, o.LowerCase).Fit(input).Transform(input);
+        var (tokens, labels, skipped) = ReadRows(prepared, prepared.Schema[TokensColumn], prepared.Schema[o.LabelColumnName], binary);
+        if (skipped > 0)
+            channel.Warning(MessageSensitivity.None, $"{skipped} row(s) with a missing label were skipped.");
+        if (tokens.Count < 2)
+            throw new ArgumentException($"The training data has {tokens.Count} labelled row(s) in columns '{o.TextColumnName}' and '{o.LabelColumnName}'; at least 2 are needed.");
+
+        // 2. Split by seed; the vocabulary comes from the training split only.
+        var random = new Random(seed);
+        var order = Enumerable.Range(0, tokens.Count).ToArray();
+        random.Shuffle(order);
+        int validationCount = (int)(tokens.Count * o.ValidationFraction);
+        var validationRows = order[..validationCount];
+        var trainRows = order[validationCount..];
+        var vocabulary = BuildVocabulary(trainRows.SelectMany(i => tokens[i]), o);
+        long[] Encode(string[] words) => new[] { (long)BeginId }.Concat(words.Take(o.MaxLength).Select(w => (long)vocabulary.IdOf(w))).ToArray();
+        var trainIds = trainRows.Select(i => Encode(tokens[i])).ToArray();
+        var trainLabels = trainRows.Select(i => labels[i]).ToArray();
+        var validationIds = validationRows.Select(i => Encode(tokens[i])).ToArray();
+        var validationLabels = validationRows.Select(i => labels[i]).ToArray();
+        channel.Info(MessageSensitivity.None, $"{tokens.Count} texts: {trainRows.Length} for training, {validationCount} for validation; vocabulary of {vocabulary.Count}; " +
+                                              $"{(binary ? "binary" : $"{labelNames.Length} classes")}.");
+
+        // 3. Train.
+        int outputs = binary ? 1 : labelNames.Length;
+        var architecture = new RecurrentArchitecture(o.Cell, o.EmbeddingSize, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
+        var network = new SequenceModelDescription(architecture, outputs)
+        {
+            Task = TextClassificationTransformer.TaskName,
+            VocabularySize = vocabulary.Count,
+            Pooling = o.Pooling,
+            Activation = binary ? HeadActivation.Sigmoid : HeadActivation.Softmax,
+        };
+        var settings = new TextClassificationSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, seed, PadId);
+        var heldRows = (validationRows.Length > 0 ? validationRows : trainRows).Take(64).ToArray();
+        var heldIds = heldRows.Select(i => Encode(tokens[i])).ToArray();
+        TrainingHistory history;
+        WeightSet weights;
+        float[] torchProbabilities;
+        string trainingDevice;
+        lock (TorchGate.Lock)
+        {
+            torch.manual_seed(seed);
+            var device = TorchDeviceSelector.Resolve(o.Device, out string? note);
+            trainingDevice = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
+            if (note is not null)
+                channel.Warning(MessageSensitivity.None, note);
+            using var model = new RecurrentSequenceNetwork(network, o.Dropout);
+            model.to(device);
+            history = TextClassificationTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, settings, o.Progress,
+                message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
+            weights = model.ExportWeights();
+            using var cpu = new RecurrentSequenceNetwork(network);
+            cpu.LoadWeights(weights);
+            torchProbabilities = TextClassificationTrainingLoop.Predict(cpu, torch.CPU, heldIds, o.BatchSize, PadId);
+        }
+
+        // 4. Export (vocabulary lookup, truncation and the begin token in the graph) and check it against TorchSharp on raw words.
+        var deployed = network with
+        {
+            TokenStrings = vocabulary.Tokens, UnknownTokenId = UnknownId, BeginTokenId = BeginId, MaxSteps = o.MaxLength,
+            UsesLengths = true, PredictedIndexOutput = !binary,
+        };
+        var metadata = Metadata(o, binary, labelNames, history, seed, trainingDevice).ToList();
+        byte[] onnx = SequenceOnnxExporter.Export(deployed, weights, metadata);
+        byte[] rowModel = SequenceOnnxExporter.Export(deployed with { UsesLengths = false }, weights, metadata);
+        float[] onnxProbabilities = TextClassificationTransformer.ScoreTokens(onnx, heldRows.Select(i => tokens[i]).ToArray(), outputs);
+        var parity = OnnxParityCheck.Verify(torchProbabilities, onnxProbabilities);
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"ONNX parity check passed: max abs diff {parity.MaxAbsDiff:G3} over {parity.Count} probabilities."));
+
+        return TextClassificationTransformer.Create(_mlContext, onnx, rowModel, input, o, binary, labelNames, vocabulary, history, parity, channel);
+    }
+
+    /// <summary>The output schema: the input columns plus <c>Score</c>, <c>PredictedLabel</c> (and <c>Probability</c> for binary).</summary>
+    /// <exception cref="ArgumentException">The text column is missing or not a scalar String.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var text = inputSchema.FirstOrDefault(c => c.Name == _options.TextColumnName);
+        if (text.Name is null || text.ItemType is not TextDataViewType || text.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentException($"The text column '{_options.TextColumnName}' is missing or not a scalar String.");
+        bool binary = inputSchema.Any(c => c.Name == _options.LabelColumnName && c.ItemType is BooleanDataViewType);
+        // Third-party code cannot construct SchemaShape columns; a CustomMapping with the same output columns describes them.
+        var inDef = SchemaDefinition.Create(typeof(TextRow));
+        inDef[nameof(TextRow.Text)].ColumnName = _options.TextColumnName;
+        if (binary)
+            return _mlContext.Transforms.CustomMapping<TextRow, TextClassifierMappings.BinaryOutput>((_, _) => { }, null, inDef).GetOutputSchema(inputSchema);
+        var outDef = SchemaDefinition.Create(typeof(MulticlassRow));
+        outDef[nameof(MulticlassRow.PredictedLabel)].ColumnType = new KeyDataViewType(typeof(uint), int.MaxValue);
+        return _mlContext.Transforms.CustomMapping<TextRow, MulticlassRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(inputSchema);
+    }
+
+    private sealed class TextRow
+    {
+        public string Text { get; set; } = "";
+    }
+
+    private sealed class MulticlassRow
+    {
+        [VectorType]
+        public float[] Score { get; set; } = Array.Empty<float>();
+
+        public uint PredictedLabel { get; set; }
+    }
+
+    private static Vocabulary BuildVocabulary(IEnumerable<string> words, TextClassifierOptions o)
+    {
+        var list = words.ToList();
+        if (list.Count == 0)
+            return Vocabulary.FromTokens(Specials, PadId, UnknownId);
+        try
+        {
+            var built = Vocabulary.Build(list, o.MinimumFrequency, o.MaximumVocabularySize == 0 ? 0 : o.MaximumVocabularySize - Specials.Length);
+            return Vocabulary.FromTokens(Specials.Concat(built.Tokens.Where(t => !Specials.Contains(t))).ToArray(), PadId, UnknownId);
+        }
+        catch (ArgumentException)
+        {
+            // No word is frequent enough: every word is unknown, which is still a valid (if weak) model.
+            return Vocabulary.FromTokens(Specials, PadId, UnknownId);
+        }
+    }
+
+    private static (List<string[]> Tokens, List<int> Labels, int Skipped) ReadRows(IDataView data, DataViewSchema.Column tokens, DataViewSchema.Column label, bool binary)
+    {
+        var words = new List<string[]>();
+        var labels = new List<int>();
+        int skipped = 0;
+        using var cursor = data.GetRowCursor(new[] { tokens, label });
+        var tokenGetter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(tokens);
+        ValueGetter<bool>? boolGetter = binary ? cursor.GetGetter<bool>(label) : null;
+        ValueGetter<uint>? keyGetter = binary ? null : cursor.GetGetter<uint>(label);
+        VBuffer<ReadOnlyMemory<char>> buffer = default;
+        bool b = false;
+        uint k = 0;
+        while (cursor.MoveNext())
+        {
+            int y;
+            if (boolGetter is not null)
+            {
+                boolGetter(ref b);
+                y = b ? 1 : 0;
+            }
+            else
+            {
+                keyGetter!(ref k);
+                if (k == 0)
+                {
+                    skipped++;
+                    continue;
+                }
+                y = (int)k - 1;
+            }
+            tokenGetter(ref buffer);
+            words.Add(buffer.DenseValues().Select(m => m.ToString()).Where(w => w.Length > 0).ToArray());
+            labels.Add(y);
+        }
+        return (words, labels, skipped);
+    }
+
+    private static string[] KeyNames(DataViewSchema.Column column, int count)
+    {
+        if (column.HasKeyValues() && column.Annotations.Schema["KeyValues"].Type is VectorDataViewType { ItemType: TextDataViewType })
+        {
+            VBuffer<ReadOnlyMemory<char>> names = default;
+            column.GetKeyValues(ref names);
+            return names.DenseValues().Select(n => n.ToString()).ToArray();
+        }
+        return Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Metadata(TextClassifierOptions o, bool binary, string[] labels, TrainingHistory history, int seed, string device)
+    {
+        yield return new(TextClassificationTransformer.MetadataKind, binary ? "binary" : "multiclass");
+        yield return new(TextClassificationTransformer.MetadataLabels, JsonSerializer.Serialize(labels));
+        yield return new(TextClassificationTransformer.MetadataLowerCase, o.LowerCase ? "true" : "false");
+        yield return new("text.preprocessing", "ML.NET NormalizeText(lower-case if text.lowercase, keep diacritics, drop punctuation, keep numbers), TokenizeIntoWords(space, tab, CR, LF)");
+        yield return new("io.text_column", o.TextColumnName);
+        yield return new("io.label_column", o.LabelColumnName);
+        yield return new("training.train_loss", JsonSerializer.Serialize(history.TrainLoss));
+        yield return new("training.validation_loss", JsonSerializer.Serialize(history.ValidationLoss));
+        yield return new("training.best_epoch", history.BestEpoch.ToString(CultureInfo.InvariantCulture));
+        yield return new("training.seconds", history.Duration.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+        yield return new("training.seed", seed.ToString(CultureInfo.InvariantCulture));
+        yield return new("training.device", device);
+        yield return new(OnnxMetadataKeys.TorchSharpVersion, typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown");
+    }
+}

@@ -1,0 +1,176 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetRnn.Onnx;
+using MlNetRnn.Trainers;
+using Xunit;
+
+namespace MlNetRnn.Tests;
+
+/// <summary>A small binary classifier trained once on the Yelp sentences (shuffled with a seed: 800 train, 200 test).</summary>
+public sealed class YelpClassifierFixture : IDisposable
+{
+    public YelpClassifierFixture()
+    {
+        MlContext = new MLContext(seed: 1);
+        var reviews = Sentiment.Load("yelp_labelled.txt");
+        new Random(1).Shuffle(reviews); // the file is not in random order
+        Train = MlContext.Data.LoadFromEnumerable(reviews[..800]);
+        Test = MlContext.Data.LoadFromEnumerable(reviews[800..]);
+        TestReviews = reviews[800..];
+        Model = MlContext.Rnn().TextClassifier(new TextClassifierOptions
+        {
+            EmbeddingSize = 32, HiddenSize = 24, Epochs = 8, MaxLength = 20, Seed = 2, Patience = 3,
+        }).Fit(Train);
+    }
+
+    public MLContext MlContext { get; }
+    public IDataView Train { get; }
+    public IDataView Test { get; }
+    public Sentiment.Review[] TestReviews { get; }
+    public TextClassificationTransformer Model { get; }
+
+    public void Dispose() => Model.Dispose();
+}
+
+public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
+{
+    private readonly YelpClassifierFixture _f;
+
+    public TextClassifierTests(YelpClassifierFixture fixture) => _f = fixture;
+
+    private sealed class Sentence
+    {
+        public string Text { get; set; } = "";
+        public bool Label { get; set; }
+    }
+
+    private float[] Probabilities(ITransformer model, params string[] texts) =>
+        model.Transform(_f.MlContext.Data.LoadFromEnumerable(texts.Select(t => new Sentence { Text = t }))).GetColumn<float>("Probability").ToArray();
+
+    [Fact]
+    public void BinaryEvaluateWorksUnchangedAndTheModelLearns()
+    {
+        var scored = _f.Model.Transform(_f.Test);
+        var metrics = _f.MlContext.BinaryClassification.Evaluate(scored);
+
+        Assert.True(metrics.Accuracy > 0.6, $"accuracy {metrics.Accuracy}");
+        Assert.True(metrics.AreaUnderRocCurve > 0.65, $"AUC {metrics.AreaUnderRocCurve}");
+        Assert.True(_f.Model.Parity!.Passed);
+        var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        var probabilities = scored.GetColumn<float>("Probability").ToArray();
+        Assert.All(predicted.Zip(probabilities), p => Assert.Equal(p.Second > 0.5f, p.First));
+    }
+
+    [Fact]
+    public void SaveLoadAndTheOnnxFileAloneGiveTheSameProbabilities()
+    {
+        string zip = Path.Combine(Path.GetTempPath(), $"mlnetrnn-clf-{Guid.NewGuid():N}.zip");
+        try
+        {
+            _f.MlContext.Model.Save(_f.Model, _f.Train.Schema, zip);
+            var ml = new MLContext(seed: 5);
+            using var loaded = ml.Rnn().LoadTextClassifier(zip);
+
+            float[] original = _f.Model.Transform(_f.Test).GetColumn<float>("Probability").ToArray();
+            float[] reloaded = loaded.Transform(_f.Test).GetColumn<float>("Probability").ToArray();
+            Assert.Equal(original, reloaded);
+
+            // The deployable .onnx scores words (split as the model splits them) in one batch with lengths: the same numbers.
+            var tokens = TextClassifierTrainer_Tokens(_f.Test);
+            float[] batched = loaded.PredictTokens(tokens);
+            for (int i = 0; i < original.Length; i++)
+                Assert.True(Math.Abs(original[i] - batched[i]) <= 1e-5 + 1e-4 * original[i], $"row {i}: chain {original[i]} onnx batch {batched[i]}");
+            Assert.Equal(_f.Model.Vocabulary.Tokens, loaded.Vocabulary.Tokens);
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
+    private string[][] TextClassifierTrainer_Tokens(IDataView data)
+    {
+        var prep = _f.MlContext.Transforms.Text.NormalizeText("n", "Text", Microsoft.ML.Transforms.Text.TextNormalizingEstimator.CaseMode.Lower, true, false, true)
+            .Append(_f.MlContext.Transforms.Text.TokenizeIntoWords("w", "n", new[] { ' ', '\t', '\n', '\r' }));
+        return prep.Fit(data).Transform(data).GetColumn<VBuffer<ReadOnlyMemory<char>>>("w")
+            .Select(v => v.DenseValues().Select(m => m.ToString()).Where(s => s.Length > 0).ToArray()).ToArray();
+    }
+
+    [Fact]
+    public void EmptyTextsUnknownWordsAndTextsBeyondMaxLengthAreHandled()
+    {
+        var p = Probabilities(_f.Model, "", "qwertyuiop zxcvbnm", "the food was great");
+        Assert.All(p, v => Assert.InRange(v, 0f, 1f));
+
+        // MaxLength is 20: words after the 20th change nothing.
+        string twenty = string.Join(' ', Enumerable.Repeat("good", 10).Concat(Enumerable.Repeat("service", 10)));
+        var cut = Probabilities(_f.Model, twenty, twenty + " terrible awful horrible worst");
+        Assert.Equal(cut[0], cut[1]);
+
+        Assert.Equal(new[] { "<pad>", "<unk>", "<s>" }, _f.Model.Vocabulary.Tokens.Take(3));
+        Assert.Equal(1, _f.Model.Vocabulary.IdOf("qwertyuiop"));
+    }
+
+    [Fact]
+    public void ATextScoresTheSameAloneAndPaddedInABatchWithLongerOnes()
+    {
+        var alone = _f.Model.PredictTokens(new[] { new[] { "not", "bad", "at", "all" } });
+        var batch = _f.Model.PredictTokens(new[]
+        {
+            new[] { "the", "worst", "service", "i", "have", "ever", "had", "in", "my", "whole", "life" },
+            new[] { "not", "bad", "at", "all" },
+            Array.Empty<string>(),
+        });
+        Assert.Equal(alone[0], batch[1], 6);
+    }
+
+    [Fact]
+    public void NonBooleanBinaryLabelsAreRejectedWithTheFix()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new { Text = "good", Label = 1f }, new { Text = "bad", Label = 2f } });
+        var ex = Assert.Throws<ArgumentException>(() => ml.Rnn().TextClassifier().Fit(data));
+        Assert.Contains("'Label' is Single", ex.Message);
+        Assert.Contains("Boolean", ex.Message);
+        Assert.Contains("MapValueToKey", ex.Message);
+
+        var noText = ml.Data.LoadFromEnumerable(new[] { new { Review = "good", Label = true } });
+        Assert.Contains("'Text'", Assert.Throws<ArgumentException>(() => ml.Rnn().TextClassifier().Fit(noText)).Message);
+    }
+
+    private sealed class Labelled
+    {
+        public string Text { get; set; } = "";
+        public string Category { get; set; } = "";
+    }
+
+    [Fact]
+    public void MulticlassEvaluateWorksIncludingAClassWithNoTrainingRows()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Sentiment.Load("yelp_labelled.txt").Select(r => new Labelled { Text = r.Text, Category = "yelp-" + (r.Label ? "pos" : "neg") })
+            .Concat(Sentiment.Load("imdb_labelled.txt").Select(r => new Labelled { Text = r.Text, Category = "imdb" }))
+            .ToArray();
+        var random = new Random(3);
+        random.Shuffle(rows);
+        // "other" is a class the data never shows: the model still has an output for it, and evaluation still works.
+        var classes = ml.Data.LoadFromEnumerable(new[] { "imdb", "yelp-neg", "yelp-pos", "other" }.Select(c => new Labelled { Category = c }));
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label", "Category", keyData: ml.Data.LoadFromEnumerable(classes.GetColumn<string>("Category").Select(c => new { Category = c })));
+        var train = ml.Data.LoadFromEnumerable(rows[..1200]);
+        var test = ml.Data.LoadFromEnumerable(rows[1200..1600]);
+        var pipeline = toKey.Append(ml.Rnn().TextClassifier(new TextClassifierOptions { EmbeddingSize = 32, HiddenSize = 24, Epochs = 5, MaxLength = 25, Seed = 4 }));
+
+        var model = pipeline.Fit(train);
+        var scored = model.Transform(test);
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+
+        Assert.True(metrics.MacroAccuracy > 0.4, $"macro accuracy {metrics.MacroAccuracy}");
+        Assert.Equal(4, ((VectorDataViewType)scored.Schema["Score"].Type).Size);
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        scored.Schema["PredictedLabel"].GetKeyValues(ref names);
+        Assert.Equal(new[] { "imdb", "yelp-neg", "yelp-pos", "other" }, names.DenseValues().Select(n => n.ToString()));
+        var predictedNames = ml.Transforms.Conversion.MapKeyToValue("Name", "PredictedLabel").Fit(scored).Transform(scored).GetColumn<string>("Name").ToArray();
+        Assert.Contains("imdb", predictedNames);
+        (model.LastTransformer as IDisposable)?.Dispose();
+    }
+}
