@@ -14,6 +14,7 @@ public static class Program
         {
             ForecastCommand.Create(),
             Generate.GenerateCommand.Create(),
+            Classify.ClassifyCommand.Create(),
             Bench.BenchCommand.Create(),
         };
 }

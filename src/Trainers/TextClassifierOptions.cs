@@ -18,8 +18,8 @@ public sealed class TextClassifierOptions
     /// <summary>Lower-case the text before splitting it into words. Default true.</summary>
     public bool LowerCase { get; set; } = true;
 
-    /// <summary>Words seen fewer times in the training split map to the unknown id. Default 1.</summary>
-    public int MinimumFrequency { get; set; } = 1;
+    /// <summary>Words seen fewer times in the training split map to the unknown id. Default 2 (a word seen once teaches the embedding nothing it can reuse).</summary>
+    public int MinimumFrequency { get; set; } = 2;
 
     /// <summary>Most ids in the vocabulary (the three special ones included); 0 for no limit. Default 20000.</summary>
     public int MaximumVocabularySize { get; set; } = 20000;
@@ -36,14 +36,14 @@ public sealed class TextClassifierOptions
     /// <summary>Hidden units per layer and direction, 1 to 4096. Default 64.</summary>
     public int HiddenSize { get; set; } = 64;
 
-    /// <summary>Stacked layers, 1 to 16. Default 1.</summary>
-    public int NumberOfLayers { get; set; } = 1;
+    /// <summary>Stacked layers, 1 to 16. Default 2.</summary>
+    public int NumberOfLayers { get; set; } = 2;
 
     /// <summary>Read each text in both directions. Default true.</summary>
     public bool Bidirectional { get; set; } = true;
 
-    /// <summary>Dropout between stacked layers while training, in [0, 1). Default 0.</summary>
-    public double Dropout { get; set; }
+    /// <summary>Dropout between stacked layers while training, in [0, 1). Default 0.3.</summary>
+    public double Dropout { get; set; } = 0.3;
 
     /// <summary>How the head reads the words: the final states (each text's own last word; the backward pass starts there) or the mean over its words. Default Mean.</summary>
     public SequencePooling Pooling { get; set; } = SequencePooling.Mean;
