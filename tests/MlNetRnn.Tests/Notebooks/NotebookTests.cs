@@ -7,7 +7,7 @@ namespace MlNetRnn.Tests.Notebooks;
 [Trait("Category", "Notebooks")]
 public sealed class NotebookTests
 {
-    private static readonly string[] s_tested = { "01-forecasting-airpassengers.ipynb", "03-character-generation.ipynb", "04-deploying-onnx.ipynb" };
+    private static readonly string[] s_tested = { "01-forecasting-airpassengers.ipynb", "02-text-classification.ipynb", "03-character-generation.ipynb", "04-deploying-onnx.ipynb" };
 
     [Fact]
     public async Task ForecastingAirPassengersNotebookRuns()
@@ -17,6 +17,18 @@ public sealed class NotebookTests
         Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("data:image/png;base64,", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "forecasting", "passengers.onnx")));
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "forecasting", "passengers.zip")));
+    }
+
+    [Fact]
+    public async Task TextClassificationNotebookRuns()
+    {
+        var globals = await Run("02-text-classification.ipynb", "classification");
+
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("recurrent classifier: accuracy", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("data:image/png;base64,", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("bag of words (ML.NET)", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s == "reloaded model gives the same probabilities: True");
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "classification", "reviews.onnx")));
     }
 
     [Fact]
