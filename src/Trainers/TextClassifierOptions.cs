@@ -9,7 +9,7 @@ namespace MlNetRnn.Trainers;
 /// </summary>
 public sealed class TextClassifierOptions
 {
-    /// <summary>Text column (String). Default "Text".</summary>
+    /// <summary>Text column: String, or a vector of String tokens (each token is normalised and split at whitespace too). Default "Text".</summary>
     public string TextColumnName { get; set; } = "Text";
 
     /// <summary>Label column: Boolean for binary classification, a key (from <c>MapValueToKey</c>) for multiclass. Default "Label".</summary>

@@ -60,7 +60,9 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
         using var channel = host.Start("Fit");
         int seed = o.Seed ?? host.Rand.Next();
 
-        SchemaValidation.RequireText(input.Schema, o.TextColumnName, "text");
+        var textColumn = SchemaValidation.RequireColumn(input.Schema, o.TextColumnName, "text");
+        if (textColumn.Type is not TextDataViewType && textColumn.Type is not VectorDataViewType { ItemType: TextDataViewType })
+            throw new ArgumentException($"The text column '{o.TextColumnName}' must be text (String) or tokens (a vector of String), but it is {SchemaValidation.Describe(textColumn.Type)}.");
         var labelColumn = SchemaValidation.RequireColumn(input.Schema, o.LabelColumnName, "label");
         bool binary;
         string[] labelNames;
@@ -160,27 +162,40 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
     }
 
     /// <summary>The output schema: the input columns plus <c>Score</c>, <c>PredictedLabel</c> (and <c>Probability</c> for binary).</summary>
-    /// <exception cref="ArgumentException">The text column is missing or not a scalar String.</exception>
+    /// <exception cref="ArgumentException">The text column is missing or not text.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var text = inputSchema.FirstOrDefault(c => c.Name == _options.TextColumnName);
-        if (text.Name is null || text.ItemType is not TextDataViewType || text.Kind != SchemaShape.Column.VectorKind.Scalar)
-            throw new ArgumentException($"The text column '{_options.TextColumnName}' is missing or not a scalar String.");
+        if (text.Name is null || text.ItemType is not TextDataViewType)
+            throw new ArgumentException($"The text column '{_options.TextColumnName}' is missing or not text (String, or a vector of String tokens).");
         bool binary = inputSchema.Any(c => c.Name == _options.LabelColumnName && c.ItemType is BooleanDataViewType);
         // Third-party code cannot construct SchemaShape columns; a CustomMapping with the same output columns describes them.
-        var inDef = SchemaDefinition.Create(typeof(TextRow));
+        bool tokens = text.Kind != SchemaShape.Column.VectorKind.Scalar;
+        var inDef = SchemaDefinition.Create(tokens ? typeof(TokensRow) : typeof(TextRow));
         inDef[nameof(TextRow.Text)].ColumnName = _options.TextColumnName;
         if (binary)
-            return _mlContext.Transforms.CustomMapping<TextRow, TextClassifierMappings.BinaryOutput>((_, _) => { }, null, inDef).GetOutputSchema(inputSchema);
+        {
+            return tokens
+                ? _mlContext.Transforms.CustomMapping<TokensRow, TextClassifierMappings.BinaryOutput>((_, _) => { }, null, inDef).GetOutputSchema(inputSchema)
+                : _mlContext.Transforms.CustomMapping<TextRow, TextClassifierMappings.BinaryOutput>((_, _) => { }, null, inDef).GetOutputSchema(inputSchema);
+        }
         var outDef = SchemaDefinition.Create(typeof(MulticlassRow));
         outDef[nameof(MulticlassRow.PredictedLabel)].ColumnType = new KeyDataViewType(typeof(uint), int.MaxValue);
-        return _mlContext.Transforms.CustomMapping<TextRow, MulticlassRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(inputSchema);
+        return tokens
+            ? _mlContext.Transforms.CustomMapping<TokensRow, MulticlassRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(inputSchema)
+            : _mlContext.Transforms.CustomMapping<TextRow, MulticlassRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(inputSchema);
     }
 
     private sealed class TextRow
     {
         public string Text { get; set; } = "";
+    }
+
+    private sealed class TokensRow
+    {
+        [VectorType]
+        public string[] Text { get; set; } = Array.Empty<string>();
     }
 
     private sealed class MulticlassRow

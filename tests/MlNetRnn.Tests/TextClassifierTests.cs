@@ -138,6 +138,30 @@ public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
         Assert.Contains("'Text'", Assert.Throws<ArgumentException>(() => ml.Rnn().TextClassifier().Fit(noText)).Message);
     }
 
+    private sealed class Tokenised
+    {
+        [VectorType]
+        public string[] Text { get; set; } = Array.Empty<string>();
+        public bool Label { get; set; }
+    }
+
+    [Fact]
+    public void ATokensColumnTrainsAndScoresLikeText()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Sentiment.Load("yelp_labelled.txt").Take(300)
+            .Select(r => new Tokenised { Text = r.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries), Label = r.Label }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var trainer = ml.Rnn().TextClassifier(new TextClassifierOptions { EmbeddingSize = 8, HiddenSize = 8, Epochs = 2, Seed = 1 });
+
+        using var model = trainer.Fit(data);
+        var probabilities = model.Transform(data).GetColumn<float>("Probability").ToArray();
+
+        Assert.Equal(rows.Length, probabilities.Length);
+        Assert.All(probabilities, p => Assert.InRange(p, 0f, 1f));
+        Assert.Contains("wow", model.Vocabulary.Tokens); // "Wow..." normalised to a lower-case word without punctuation
+    }
+
     private sealed class Labelled
     {
         public string Text { get; set; } = "";
