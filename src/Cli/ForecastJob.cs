@@ -40,19 +40,8 @@ internal static class ForecastJob
                            $"log transform {(log ? "on" : "off")}, seed {s.Seed}, device {s.Device}.");
 
         var mlContext = new MLContext(seed: s.Seed);
-        // Device fallbacks and data notes arrive as warnings on the context's log; show each one once, after the progress display.
-        var warnings = new List<string>();
-        mlContext.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source.StartsWith("MlNetRnn", StringComparison.Ordinal))
-            {
-                lock (warnings)
-                {
-                    if (!warnings.Contains(e.RawMessage))
-                        warnings.Add(e.RawMessage);
-                }
-            }
-        };
+        // Device fallbacks and data notes arrive as warnings on the context's log; they are shown once each, after the progress display.
+        var warnings = LibraryWarnings.Collect(mlContext);
         var data = mlContext.Data.LoadFromEnumerable(train.Select(v => new SeriesRow { Value = v }));
         var options = new ForecasterOptions
         {
@@ -183,9 +172,4 @@ internal static class ForecastJob
         return summary;
     }
 
-    /// <summary>Calls the handler on the reporting thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
-    }
 }

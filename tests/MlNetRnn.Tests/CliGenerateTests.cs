@@ -76,6 +76,30 @@ public sealed class CliGenerateTests
     }
 
     [Fact]
+    public async Task AutoDeviceFallsBackToTheCpuAndRecordsWhy()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-gen").FullName;
+        try
+        {
+            int exit = await Program.Main(new[]
+            {
+                "generate", "--device", "auto", "--minutes", "0.02", "--hidden", "8", "--layers", "1", "--embedding", "4", "--sequence-length", "10",
+                "--batch-size", "8", "--length", "10", "--output", dir,
+            });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            Assert.Equal("cpu", summary.RootElement.GetProperty("device").GetString());
+            var warnings = summary.RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
+            Assert.Contains(warnings, w => w.Contains("CPU", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task CorpusAndModelTogetherAreRefused()
     {
         int exit = await Program.Main(new[] { "generate", "--corpus", "a.txt", "--model", "b.onnx", "--output", Path.Combine(Path.GetTempPath(), $"x{Guid.NewGuid():N}") });

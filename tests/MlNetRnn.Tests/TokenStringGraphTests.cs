@@ -104,3 +104,35 @@ public sealed class TokenStringGraphTests
         Assert.Equal(alone, inBatch, 6);
     }
 }
+
+/// <summary>In-graph input scaling and output unscaling of a float-feature sequence model equal doing both in C# around TorchSharp.</summary>
+public sealed class AffineScalingGraphTests
+{
+    [Fact]
+    public void ScalingInsideTheGraphEqualsScalingOutside()
+    {
+        var arch = new RecurrentArchitecture(RecurrentCellKind.Lstm, 3, 5, 2, true);
+        var weights = RandomWeights.Create(arch, 2, 8);
+        var inputScaling = new AffineScaling(new[] { 10f, -3f, 0.5f }, new[] { 4f, 0.25f, 2f });
+        var outputScaling = new AffineScaling(new[] { 100f, -7f }, new[] { 15f, 0.5f });
+        foreach (var pooling in new[] { SequencePooling.LastStep, SequencePooling.Mean, SequencePooling.EveryStep })
+        {
+            var description = new SequenceModelDescription(arch, 2) { Pooling = pooling, InputScaling = inputScaling, OutputScaling = outputScaling };
+            byte[] model = SequenceOnnxExporter.Export(description, weights);
+            const int batch = 2, steps = 6;
+            var random = new Random(4);
+            float[] raw = Enumerable.Range(0, batch * steps * 3).Select(i => (float)(inputScaling.Center[i % 3] + inputScaling.Scale[i % 3] * (random.NextDouble() * 2 - 1))).ToArray();
+            float[] scaled = raw.Select((v, i) => (v - inputScaling.Center[i % 3]) / inputScaling.Scale[i % 3]).ToArray();
+
+            var torchOut = SequenceParityGridTests.Torch(description with { InputScaling = null, OutputScaling = null }, weights,
+                TestInput.Of("input", scaled, new long[] { batch, steps, 3 }), batch, steps, null, null, null).Output;
+            float[] expected = torchOut.Select((v, i) => v * outputScaling.Scale[i % 2] + outputScaling.Center[i % 2]).ToArray();
+            long[] outShape = pooling == SequencePooling.EveryStep ? new long[] { batch, steps, 2 } : new long[] { batch, 2 };
+            float[] actual = OnnxTestRunner.Run(model, "input", raw, new long[] { batch, steps, 3 }, "output", outShape);
+
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 + 1e-4 * Math.Abs(expected[i]), $"{pooling} value {i}: onnx {actual[i]} expected {expected[i]}");
+            Assert.Equal(model, OnnxModelImporter.Import(model).Export());
+        }
+    }
+}

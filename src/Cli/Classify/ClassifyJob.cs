@@ -155,8 +155,4 @@ internal static class ClassifyJob
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
 
-    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
-    }
 }

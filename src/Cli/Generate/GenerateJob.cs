@@ -139,17 +139,7 @@ internal static class GenerateJob
         List<(double, double)> batchLoss, List<(double, double)> validationPoints, CancellationToken cancellationToken)
     {
         var mlContext = new MLContext(seed: s.Seed);
-        mlContext.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source.StartsWith("MlNetRnn", StringComparison.Ordinal))
-            {
-                lock (warnings)
-                {
-                    if (!warnings.Contains(e.RawMessage))
-                        warnings.Add(e.RawMessage);
-                }
-            }
-        };
+        var collected = LibraryWarnings.Collect(mlContext);
         var budget = TimeSpan.FromMinutes(s.Minutes);
         console.MarkupLine($"[bold]mlnet-rnn generate[/]: training a character model on {Markup.Escape(source)} ({corpus.Length:N0} characters) " +
                            $"for at most {s.Minutes.ToString(CultureInfo.InvariantCulture)} minute(s) / {s.Epochs} epoch(s).");
@@ -205,12 +195,9 @@ internal static class GenerateJob
                 };
                 model = mlContext.Rnn().LanguageModel(options).Fit(corpus);
             });
+        lock (collected)
+            warnings.AddRange(collected);
         return model;
     }
 
-    /// <summary>Calls the handler on the reporting thread.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
-    }
 }
