@@ -15,7 +15,21 @@ internal sealed record BenchSummary
     /// <summary>Difference of the pass's mean training loss between the two (0 means the same computation).</summary>
     [JsonPropertyName("train_loss_abs_diff_charlm")] public double? TrainLossAbsDiffCharLm { get; init; }
     [JsonPropertyName("charlm_train_tokens_per_second")] public double? CharLmTokensPerSecond { get; init; }
+    /// <summary>Text-classifier training loop rows/s ÷ a raw TorchSharp loop on batches of the same shape (higher is better).</summary>
     [JsonPropertyName("train_ratio_textclf")] public double? TrainRatioTextClassifier { get; init; }
+    /// <summary>LSTM-256 language model (seq 100): batched scorer ÷ one raw session Run over the same rows (higher is better).</summary>
+    [JsonPropertyName("lm_batched_vs_raw_ort")] public double LmBatchedVsRawOrt { get; init; }
+    /// <summary>Batched scorer ÷ ML.NET's ApplyOnnxModel row path on the same rows (higher is better).</summary>
+    [JsonPropertyName("lm_batched_vs_mlnet_rowpath")] public double LmBatchedVsMlNetRowPath { get; init; }
+    /// <summary>Batched scorer ÷ TorchSharp eager (no_grad) forward on the same batch (higher is better).</summary>
+    [JsonPropertyName("lm_batched_vs_torch_eager")] public double LmBatchedVsTorchEager { get; init; }
+    /// <summary>Batch-1 latency of the scorer ÷ a raw Run with prebuilt tensors (lower is better).</summary>
+    [JsonPropertyName("lm_batch1_latency_vs_raw_ort")] public double LmBatch1LatencyVsRawOrt { get; init; }
+    [JsonPropertyName("lm_rows_per_second")] public double LmRowsPerSecond { get; init; }
+    /// <summary>Useful LSTM and head work per second while batch scoring the language model.</summary>
+    [JsonPropertyName("lm_gflops")] public double LmGigaflops { get; init; }
+    /// <summary>A 1024 × 1024 float32 matrix multiply through TorchSharp on this machine, GFLOP/s.</summary>
+    [JsonPropertyName("matmul_gflops")] public double MatmulGigaflops { get; init; }
     /// <summary>Batched scorer throughput ÷ a raw ONNX Runtime session fed the same batches (higher is better).</summary>
     [JsonPropertyName("batched_vs_raw_ort")] public double BatchedVsRawOrt { get; init; }
     /// <summary>Batched scorer throughput ÷ ML.NET's one-row-per-run OnnxTransformer path (higher is better).</summary>
