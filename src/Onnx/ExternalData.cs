@@ -5,7 +5,7 @@ namespace MlNetRnn.Onnx;
 
 /// <summary>
 /// Reads a tensor stored outside the model file (ONNX external data), refusing any location that is absolute or resolves
-/// (through <c>..</c> or a symbolic link) outside the model's own folder.
+/// (through <c>..</c>, or a symbolic link to a file or to a folder on the way) outside the model's own folder.
 /// </summary>
 internal static class ExternalData
 {
@@ -26,16 +26,15 @@ internal static class ExternalData
         }
         if (string.IsNullOrEmpty(location))
             throw new InvalidDataException($"Initializer '{tensor.Name}' is marked external but names no location.");
-        string root = Path.GetFullPath(modelDirectory);
-        string path = Inside(root, location, tensor.Name);
+        if (Path.IsPathRooted(location))
+            throw new InvalidDataException($"External data location '{location}' of initializer '{tensor.Name}' is an absolute path; ONNX external data must be relative to the model's folder. Refusing to read it.");
+        // Compare real paths: every symbolic link on the way (a linked sub-folder as much as a linked file) is resolved first.
+        string root = RealPath(Path.GetFullPath(modelDirectory));
+        string path = RealPath(Path.GetFullPath(Path.Combine(root, location)));
+        string prefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+            throw new InvalidDataException($"External data location '{location}' of initializer '{tensor.Name}' resolves to '{path}', outside the model's folder '{root}'; refusing to read it.");
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null)
-        {
-            var target = info.ResolveLinkTarget(returnFinalTarget: true)
-                ?? throw new InvalidDataException($"External data '{location}' of initializer '{tensor.Name}' is a broken link.");
-            Inside(root, target.FullName, tensor.Name);
-            info = new FileInfo(target.FullName);
-        }
         if (!info.Exists)
             throw new InvalidDataException($"External data file '{path}' of initializer '{tensor.Name}' does not exist.");
         long available = info.Length - offset;
@@ -50,15 +49,20 @@ internal static class ExternalData
         return bytes;
     }
 
-    private static string Inside(string root, string location, string tensorName)
+    /// <summary>The path with every symbolic link along it resolved (components that do not exist are kept as written).</summary>
+    private static string RealPath(string fullPath)
     {
-        if (Path.IsPathRooted(location) && !location.StartsWith(root, StringComparison.Ordinal))
-            throw new InvalidDataException($"External data location '{location}' of initializer '{tensorName}' is an absolute path outside the model's folder '{root}'; refusing to read it.");
-        string full = Path.GetFullPath(Path.Combine(root, location));
-        string prefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
-        if (!full.StartsWith(prefix, StringComparison.Ordinal))
-            throw new InvalidDataException($"External data location '{location}' of initializer '{tensorName}' resolves to '{full}', outside the model's folder '{root}'; refusing to read it.");
-        return full;
+        string root = Path.GetPathRoot(fullPath) ?? string.Empty;
+        string current = root;
+        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            if (info.Exists && info.LinkTarget is not null)
+                next = Path.GetFullPath(info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next);
+            current = next;
+        }
+        return current;
     }
 
     private static long ParseNonNegative(TensorProto tensor, StringStringEntryProto entry) =>

@@ -50,7 +50,17 @@ public sealed class OnnxStatefulSession : IDisposable
         if (!m.TryGetValue(OnnxMetadataKeys.ExposesState, out var state) || state != "true")
             throw new InvalidDataException("The model has no state inputs and outputs (metadata 'io.state' is not true); export it with ExposesState to run it step by step.");
         var arch = RecurrentMetadata.ReadArchitecture(m);
-        _tokens = RecurrentMetadata.Require(m, OnnxMetadataKeys.InputKind) == "tokens";
+        // Carrying state from one call to the next only means "the same sequence continues" for a forward-only stack fed plain steps.
+        string kind = RecurrentMetadata.Require(m, OnnxMetadataKeys.InputKind);
+        if (kind == "token_strings")
+            throw new InvalidDataException("The model takes string tokens; a stateful session feeds token ids or float features. Export it with integer token input.");
+        if (m.TryGetValue(OnnxMetadataKeys.UsesLengths, out var lengths) && lengths == "true")
+            throw new InvalidDataException("The model takes a 'lengths' input; a stateful session runs one full-length sequence. Export it without UsesLengths.");
+        if (m.ContainsKey(OnnxMetadataKeys.BeginTokenId) || m.ContainsKey(OnnxMetadataKeys.MaxSteps))
+            throw new InvalidDataException("The model prepends a begin token or truncates rows inside the graph, which would repeat on every call; export it without them for step-by-step use.");
+        if (arch.Bidirectional)
+            throw new InvalidDataException("The model is bidirectional: its backward direction needs the whole sequence, so it cannot be fed step by step.");
+        _tokens = kind == "tokens";
         _everyStep = RecurrentMetadata.Require(m, OnnxMetadataKeys.Pooling) == "every_step";
         _lstm = arch.Cell == RecurrentCellKind.Lstm;
         OutputSize = RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.HeadOutputs);

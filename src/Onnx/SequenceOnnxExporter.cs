@@ -19,7 +19,8 @@ public static class SequenceOnnxExporter
     /// and <c>embedding.weight</c> <c>[vocabulary, InputSize]</c> when the model reads token ids.
     /// </param>
     /// <param name="extraMetadata">More <c>metadata_props</c> entries; they may not override the standard keys.</param>
-    /// <exception cref="ArgumentException">The description is invalid, a weight is missing or misshaped, or metadata collides with a standard key.</exception>
+    /// <exception cref="ArgumentException">The description is invalid, a weight is misshaped, or metadata collides with a standard key.</exception>
+    /// <exception cref="KeyNotFoundException">A weight the description needs is missing (the message lists the weights present).</exception>
     public static byte[] Export(SequenceModelDescription description, WeightSet weights, IEnumerable<KeyValuePair<string, string>>? extraMetadata = null)
     {
         ArgumentNullException.ThrowIfNull(description);
@@ -257,7 +258,7 @@ public static class SequenceOnnxExporter
     {
         var a = d.Architecture;
         string input = d.UsesEmbedding
-            ? $"'{SequenceOnnxNames.Tokens}' int64 [batch, seq] through an embedding of {d.VocabularySize} x {a.InputSize}"
+            ? $"'{SequenceOnnxNames.Tokens}' {(d.TokenStrings is null ? "int64" : "string")} [batch, seq] through an embedding of {d.VocabularySize} x {a.InputSize}"
             : $"'{SequenceOnnxNames.Input}' float [batch, seq, {a.InputSize}]";
         return string.Create(CultureInfo.InvariantCulture,
             $"MlNetRnn {d.Task} model: {input}; {a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, " +

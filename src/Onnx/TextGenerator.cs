@@ -20,7 +20,10 @@ public sealed class TextGenerator : IDisposable
         (Vocabulary, Unit) = LanguageModelMetadata.Read(OnnxModelInfo.Read(modelBytes).Metadata);
         _session = new OnnxStatefulSession(modelBytes, options);
         if (_session.VocabularySize != Vocabulary.Count || _session.OutputSize != Vocabulary.Count)
+        {
+            _session.Dispose();
             throw new InvalidDataException($"The model's vocabulary has {Vocabulary.Count} tokens but its embedding has {_session.VocabularySize} rows and its head {_session.OutputSize} outputs.");
+        }
         _scratch = new double[Vocabulary.Count];
     }
 

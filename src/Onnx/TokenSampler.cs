@@ -6,9 +6,9 @@ public static class TokenSampler
     /// <summary>Returns the chosen token id.</summary>
     /// <param name="logits">Unnormalised scores, one per token.</param>
     /// <param name="temperature">0 for greedy (the highest logit); otherwise logits are divided by it before the softmax (lower is more conservative).</param>
-    /// <param name="topK">Sample only among the k highest logits; 0 for all.</param>
+    /// <param name="topK">Sample only among the k highest logits (tokens tied with the k-th are kept too); 0 for all. A top-k cut sorts a copy of the logits.</param>
     /// <param name="random">The random source (seed it for reproducible samples).</param>
-    /// <param name="scratch">Optional buffer of at least <c>logits.Length</c> doubles, to avoid allocating.</param>
+    /// <param name="scratch">Optional buffer of at least <c>logits.Length</c> doubles for the weights, so sampling without top-k allocates nothing.</param>
     /// <exception cref="ArgumentOutOfRangeException">Temperature is negative or not finite, or top-k is negative.</exception>
     public static int Sample(ReadOnlySpan<float> logits, double temperature, int topK, Random random, double[]? scratch = null)
     {

@@ -57,18 +57,31 @@ public sealed class LanguageModel : IDisposable
             throw new FileNotFoundException($"Language model file '{path}' does not exist.", path);
         byte[] onnx = File.ReadAllBytes(path);
         var generator = new TextGenerator(onnx, new OnnxScoringOptions { Device = device ?? ExecutionDevice.Cpu });
-        var m = OnnxModelInfo.Read(onnx).Metadata;
-        TrainingHistory? history = null;
-        if (m.TryGetValue(MetadataTrainLoss, out var train))
+        try
         {
-            var validation = m.TryGetValue(MetadataValidationLoss, out var v) ? JsonSerializer.Deserialize<double[]>(v) ?? Array.Empty<double>() : Array.Empty<double>();
-            double seconds = m.TryGetValue(MetadataTrainSeconds, out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : 0;
-            int best = m.TryGetValue(MetadataBestEpoch, out var b) ? int.Parse(b, CultureInfo.InvariantCulture) : 0;
-            history = new TrainingHistory(JsonSerializer.Deserialize<double[]>(train) ?? Array.Empty<double>(), validation, best,
-                m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true", TimeSpan.FromSeconds(seconds));
+            var m = OnnxModelInfo.Read(onnx).Metadata;
+            TrainingHistory? history = null;
+            if (m.TryGetValue(MetadataTrainLoss, out var train))
+            {
+                var validation = m.TryGetValue(MetadataValidationLoss, out var v) ? JsonSerializer.Deserialize<double[]>(v) ?? Array.Empty<double>() : Array.Empty<double>();
+                double seconds = m.TryGetValue(MetadataTrainSeconds, out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : 0;
+                int best = m.TryGetValue(MetadataBestEpoch, out var b) ? int.Parse(b, CultureInfo.InvariantCulture) : 0;
+                history = new TrainingHistory(JsonSerializer.Deserialize<double[]>(train) ?? Array.Empty<double>(), validation, best,
+                    m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true", TimeSpan.FromSeconds(seconds));
+            }
+            double? rate = m.TryGetValue(MetadataTokensPerSecond, out var r) ? double.Parse(r, CultureInfo.InvariantCulture) : null;
+            return new LanguageModel(onnx, generator, history, null, rate);
         }
-        double? rate = m.TryGetValue(MetadataTokensPerSecond, out var r) ? double.Parse(r, CultureInfo.InvariantCulture) : null;
-        return new LanguageModel(onnx, generator, history, null, rate);
+        catch (Exception ex) when (ex is FormatException or JsonException or OverflowException)
+        {
+            generator.Dispose();
+            throw new InvalidDataException($"'{path}': the training summary in the model's metadata is malformed ({ex.Message}).", ex);
+        }
+        catch
+        {
+            generator.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The vocabulary (token strings by id).</summary>

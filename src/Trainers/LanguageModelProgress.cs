@@ -10,5 +10,6 @@ namespace MlNetRnn.Trainers;
 /// <param name="TokensPerSecond">Training throughput so far (forward and backward, validation excluded).</param>
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="BatchLoss">Training loss of the batch just done (nats per token); in the end-of-epoch report, the epoch's last batch.</param>
+/// <param name="EndOfEpoch">True for the report that closes an epoch (after its validation, if any); false for per-batch reports.</param>
 public sealed record LanguageModelProgress(int Epoch, int MaxEpochs, int Batch, int BatchesPerEpoch, double TrainLoss, double? ValidationLoss,
-    double TokensPerSecond, TimeSpan Elapsed, double BatchLoss);
+    double TokensPerSecond, TimeSpan Elapsed, double BatchLoss, bool EndOfEpoch = false);

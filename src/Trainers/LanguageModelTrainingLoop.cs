@@ -113,7 +113,7 @@ internal static class LanguageModelTrainingLoop
                     best = WeightSnapshot.Take(network);
                 }
                 double rate = tokens / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-                progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, trainLoss, validationLoss, rate, total.Elapsed, lastBatchLoss));
+                progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, trainLoss, validationLoss, rate, total.Elapsed, lastBatchLoss, EndOfEpoch: true));
                 log?.Invoke(validationLoss is null
                     ? $"epoch {epoch}: train loss {trainLoss:F4} nats/token, {rate:F0} tokens/s"
                     : $"epoch {epoch}: train loss {trainLoss:F4}, validation loss {validationLoss:F4} nats/token, {rate:F0} tokens/s");

@@ -189,9 +189,19 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         var imported = OnnxModelImporter.Import(rowModel);
         byte[] onnx = SequenceOnnxExporter.Export(imported.Sequence! with { UsesLengths = true }, imported.Weights, imported.ExtraMetadata);
         var m = imported.Metadata;
-        bool binary = m.TryGetValue(MetadataKind, out var kind) && kind == "binary";
-        var labels = JsonSerializer.Deserialize<string[]>(m[MetadataLabels]) ?? Array.Empty<string>();
-        var vocabulary = Vocabulary.FromTokens(imported.Sequence!.TokenStrings!, TextClassifierTrainer.PadId, TextClassifierTrainer.UnknownId);
+        if (imported.Sequence?.TokenStrings is not { } tokens || !m.TryGetValue(MetadataKind, out var kind) || !m.TryGetValue(MetadataLabels, out var labelJson))
+            throw new InvalidDataException($"'{path}' holds an ONNX model without a text classifier's vocabulary or labels; it was not saved from an MlNetRnn text classifier.");
+        bool binary = kind == "binary";
+        string[] labels;
+        try
+        {
+            labels = JsonSerializer.Deserialize<string[]>(labelJson) ?? Array.Empty<string>();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"'{path}': the label names in the model's metadata are malformed ({ex.Message}).", ex);
+        }
+        var vocabulary = Vocabulary.FromTokens(tokens, TextClassifierTrainer.PadId, TextClassifierTrainer.UnknownId);
         return new TextClassificationTransformer(mlContext, chain, onnx, binary, labels, vocabulary, null, null, null);
     }
 
@@ -203,6 +213,15 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         _disposed = true;
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
+        DeleteOwnedModelFile();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Deletes the temporary model file if the transformer was never disposed (best effort, as for forecasters).</summary>
+    ~TextClassificationTransformer() => DeleteOwnedModelFile();
+
+    private void DeleteOwnedModelFile()
+    {
         if (_ownedModelFile is not null)
         {
             try

@@ -20,6 +20,8 @@ internal static class WarmStart
         Compare(nameof(options.HiddenSize), options.HiddenSize, a.HiddenSize);
         Compare(nameof(options.NumberOfLayers), options.NumberOfLayers, a.NumLayers);
         Compare(nameof(options.Bidirectional), options.Bidirectional, a.Bidirectional);
+        // The forecaster's cells always have biases; a bias-free network cannot seed it.
+        Compare("bias", true, a.HasBias);
         Compare(nameof(options.Window), options.Window, f.Window);
         Compare(nameof(options.Horizon), options.Horizon, f.Horizon);
         Compare(nameof(options.RelativeToWindow), options.RelativeToWindow, f.RelativeToWindow);

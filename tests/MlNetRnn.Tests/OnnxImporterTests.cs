@@ -192,7 +192,10 @@ public sealed class OnnxImporterTests : IDisposable
         Assert.Equal(weights.Get("embedding.weight").Data, inside.Weights.Get("embedding.weight").Data);
 
         Assert.Contains("outside the model's folder", Assert.Throws<InvalidDataException>(() => OnnxModelImporter.ImportFile(Write("../outside.bin", outside))).Message);
-        Assert.Contains("outside the model's folder", Assert.Throws<InvalidDataException>(() => OnnxModelImporter.ImportFile(Write(outside, outside))).Message);
+        Assert.Contains("absolute path", Assert.Throws<InvalidDataException>(() => OnnxModelImporter.ImportFile(Write(outside, outside))).Message);
+        // A linked folder on the way is resolved too: 'escape/outside.bin' is really the file outside.
+        Directory.CreateSymbolicLink(Path.Combine(modelDir, "escape"), _folder);
+        Assert.Contains("outside the model's folder", Assert.Throws<InvalidDataException>(() => OnnxModelImporter.ImportFile(Write("escape/outside.bin", null))).Message);
         File.CreateSymbolicLink(Path.Combine(modelDir, "link.bin"), outside);
         Assert.Contains("outside the model's folder", Assert.Throws<InvalidDataException>(() => OnnxModelImporter.ImportFile(Write("link.bin", null))).Message);
         Assert.Contains("given as bytes", Assert.Throws<InvalidDataException>(() => OnnxModelImporter.Import(File.ReadAllBytes(Write("weights.bin", null)))).Message);

@@ -116,3 +116,23 @@ public sealed class OnnxSequenceScorerTests
         Assert.Contains("no 'lengths' input", Assert.Throws<InvalidDataException>(() => new OnnxSequenceScorer(noLengths)).Message);
     }
 }
+
+/// <summary>A stateful session refuses graphs whose state could not mean "the same sequence continues".</summary>
+public sealed class OnnxStatefulSessionGuardTests
+{
+    [Theory]
+    [InlineData(true, false, -1, "bidirectional")]
+    [InlineData(false, true, -1, "'lengths' input")]
+    [InlineData(false, false, 2, "begin token")]
+    public void ModelsThatCannotBeSteppedAreRefusedWithTheReason(bool bidirectional, bool lengths, int beginToken, string reason)
+    {
+        var arch = new RecurrentArchitecture(RecurrentCellKind.Gru, 4, 5, 1, bidirectional);
+        var description = new SequenceModelDescription(arch, 6)
+        {
+            VocabularySize = 6, Pooling = SequencePooling.EveryStep, Activation = HeadActivation.Softmax, ExposesState = true, UsesLengths = lengths, BeginTokenId = beginToken,
+        };
+        byte[] model = SequenceOnnxExporter.Export(description, RandomWeights.Create(arch, 6, 1, vocabularySize: 6));
+
+        Assert.Contains(reason, Assert.Throws<InvalidDataException>(() => new OnnxStatefulSession(model)).Message);
+    }
+}

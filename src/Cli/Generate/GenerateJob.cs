@@ -177,10 +177,13 @@ internal static class GenerateJob
                             currentEpoch = p.Epoch;
                             task = ctx.AddTask($"epoch {p.Epoch}", maxValue: p.BatchesPerEpoch);
                         }
-                        if (p.ValidationLoss is { } v)
+                        if (p.EndOfEpoch)
                         {
-                            task!.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F3}, validation {v:F3} nats/char");
-                            validationPoints.Add((batches * (double)tokensPerBatch, v));
+                            task!.Description = p.ValidationLoss is { } v
+                                ? string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F3}, validation {v:F3} nats/char")
+                                : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F3} nats/char");
+                            if (p.ValidationLoss is { } loss)
+                                validationPoints.Add((batches * (double)tokensPerBatch, loss));
                             task.StopTask();
                             return;
                         }
