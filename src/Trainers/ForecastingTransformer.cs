@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -222,7 +221,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         // Reading our own entry first turns "not a zip" or "not ours" into a clear message before ML.NET's loader runs.
-        byte[] onnx = ExtractOnnx(path);
+        byte[] onnx = ModelZip.ExtractOnnx(path, ForecastingOnnxExporter.TaskName);
         ITransformer loaded;
         try
         {
@@ -250,7 +249,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         }
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
-        DeleteOwnedModelFile();
+        TemporaryModelFile.TryDelete(_ownedModelFile);
         GC.SuppressFinalize(this);
     }
 
@@ -258,25 +257,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     /// Deletes the temporary model file if the transformer was never disposed. Best effort: where the OS refuses to delete a file
     /// that is still open (Windows, while ML.NET's session holds it), the file stays in the temp folder.
     /// </summary>
-    ~ForecastingTransformer() => DeleteOwnedModelFile();
-
-    private void DeleteOwnedModelFile()
-    {
-        if (_ownedModelFile is not null)
-        {
-            try
-            {
-                File.Delete(_ownedModelFile);
-            }
-            catch (IOException)
-            {
-                // Best effort: a file still held open elsewhere is left to the OS temp cleaner.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
+    ~ForecastingTransformer() => TemporaryModelFile.TryDelete(_ownedModelFile);
 
     /// <summary>The temporary ONNX file behind the ML.NET chain (deleted on <see cref="Dispose"/>); null for loaded models.</summary>
     internal string? ModelFilePath => _ownedModelFile;
@@ -290,8 +271,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         int? gpu = device.Kind == ExecutionDeviceKind.Cuda ? device.DeviceId : null;
         // ML.NET's Stream overload copies the model to a temp file it never deletes; with a file of our own the
         // transformer owns the file's lifetime (OnnxTransformer re-reads it when the model is saved) and deletes it on Dispose.
-        string modelFile = Path.Combine(mlContext.TempFilePath ?? Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.onnx");
-        AtomicFile.WriteAllBytes(modelFile, onnx);
+        string modelFile = TemporaryModelFile.Write(mlContext, onnx);
         ITransformer? onnxTransformer = null;
         try
         {
@@ -304,7 +284,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         catch
         {
             (onnxTransformer as IDisposable)?.Dispose();
-            File.Delete(modelFile);
+            TemporaryModelFile.TryDelete(modelFile);
             throw;
         }
     }
@@ -350,70 +330,6 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         // A loaded chain runs where ML.NET's loader put it: on CUDA when the loading context asks for a GPU and the runtime has one.
         var device = mlContext.GpuDeviceId is int gpu && OnnxSessionFactory.IsCudaAvailable ? ExecutionDevice.Cuda(gpu) : ExecutionDevice.Cpu;
         return new ForecastingTransformer(mlContext, onnx, chain, options, history, null, device);
-    }
-
-    /// <summary>
-    /// Reads the ONNX bytes that ML.NET's OnnxTransformer stores in the model zip (entry <c>.../OnnxModel</c>,
-    /// an Int32 length prefix followed by the model bytes).
-    /// </summary>
-    internal static byte[] ExtractOnnx(string zipPath, string task = ForecastingOnnxExporter.TaskName)
-    {
-        ZipArchive zip;
-        try
-        {
-            zip = ZipFile.OpenRead(zipPath);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"'{zipPath}' is not an ML.NET model file (not a zip archive: {ex.Message}).", ex);
-        }
-        using (zip)
-        {
-            var entries = zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel").ToList();
-            if (entries.Count == 0)
-                throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
-            foreach (var entry in entries)
-            {
-                byte[] bytes = ReadOnnxEntry(entry, zipPath);
-                // A pipeline may hold several ONNX steps: take the one this library exported for the task.
-                if (entries.Count == 1 || IsTask(bytes, task))
-                    return bytes;
-            }
-            throw new InvalidDataException($"None of the {entries.Count} ONNX models in '{zipPath}' is an MlNetRnn {task} model.");
-        }
-    }
-
-    private static byte[] ReadOnnxEntry(ZipArchiveEntry entry, string zipPath)
-    {
-        using var stream = entry.Open();
-        using var reader = new BinaryReader(stream);
-        try
-        {
-            int length = reader.ReadInt32();
-            // Check the stored length against the entry's real size before allocating: a corrupt prefix must not ask for gigabytes.
-            if (length <= 0 || length > entry.Length - sizeof(int))
-                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated or corrupt (length prefix {length}, entry holds {entry.Length - sizeof(int)} bytes).");
-            byte[] bytes = reader.ReadBytes(length);
-            if (bytes.Length != length)
-                throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated ({bytes.Length} of {length} bytes).");
-            return bytes;
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new InvalidDataException($"The ONNX model inside '{zipPath}' is truncated.", ex);
-        }
-    }
-
-    private static bool IsTask(byte[] onnx, string expected)
-    {
-        try
-        {
-            return OnnxModelInfo.Read(onnx).Metadata.TryGetValue(OnnxMetadataKeys.Task, out var task) && task == expected;
-        }
-        catch (InvalidDataException)
-        {
-            return false;
-        }
     }
 
     private static string Require(IReadOnlyDictionary<string, string> metadata, string key) =>

@@ -123,8 +123,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         if (note is not null)
             channel.Warning(MessageSensitivity.None, note);
         int? gpu = device.Kind == ExecutionDeviceKind.Cuda ? device.DeviceId : null;
-        string modelFile = Path.Combine(mlContext.TempFilePath ?? Path.GetTempPath(), $"mlnetrnn-{Guid.NewGuid():N}.onnx");
-        AtomicFile.WriteAllBytes(modelFile, rowModel);
+        string modelFile = TemporaryModelFile.Write(mlContext, rowModel);
         try
         {
             var estimator = Chain(mlContext, options.TextColumnName, options.LowerCase, binary, labels, modelFile, gpu);
@@ -135,7 +134,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         }
         catch
         {
-            File.Delete(modelFile);
+            TemporaryModelFile.TryDelete(modelFile);
             throw;
         }
     }
@@ -173,7 +172,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(mlContext);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        byte[] rowModel = ForecastingTransformer.ExtractOnnx(path, TaskName);
+        byte[] rowModel = ModelZip.ExtractOnnx(path, TaskName);
         mlContext.ComponentCatalog.RegisterAssembly(typeof(TextClassifierMappings).Assembly);
         ITransformer loaded;
         try
@@ -213,29 +212,12 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         _disposed = true;
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
-        DeleteOwnedModelFile();
+        TemporaryModelFile.TryDelete(_ownedModelFile);
         GC.SuppressFinalize(this);
     }
 
     /// <summary>Deletes the temporary model file if the transformer was never disposed (best effort, as for forecasters).</summary>
-    ~TextClassificationTransformer() => DeleteOwnedModelFile();
-
-    private void DeleteOwnedModelFile()
-    {
-        if (_ownedModelFile is not null)
-        {
-            try
-            {
-                File.Delete(_ownedModelFile);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
+    ~TextClassificationTransformer() => TemporaryModelFile.TryDelete(_ownedModelFile);
 
     private sealed class LabelName
     {

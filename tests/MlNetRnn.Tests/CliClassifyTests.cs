@@ -91,6 +91,8 @@ public sealed class CliClassifyTests
     }
 
     [Theory]
+    [InlineData("--label-column", "stars")]
+    [InlineData("--text-column", "review")]
     [InlineData("--data", "/nonexistent/reviews.tsv")]
     [InlineData("--pooling", "max")]
     [InlineData("--max-length", "0")]

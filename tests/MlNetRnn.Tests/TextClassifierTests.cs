@@ -138,6 +138,30 @@ public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
         Assert.Contains("'Text'", Assert.Throws<ArgumentException>(() => ml.Rnn().TextClassifier().Fit(noText)).Message);
     }
 
+    [Fact]
+    public void WorksInsideEstimatorChainsForTextAndTokens()
+    {
+        // EstimatorChain.Fit propagates schemas through the trainer's GetOutputSchema before fitting it.
+        var ml = new MLContext(1);
+        var reviews = Sentiment.Load("yelp_labelled.txt").Take(200).ToArray();
+        var options = new TextClassifierOptions { EmbeddingSize = 4, HiddenSize = 4, Epochs = 1, Seed = 1 };
+        var text = ml.Data.LoadFromEnumerable(reviews.Select(r => new Sentence { Text = r.Text, Label = r.Label }));
+        var tokens = ml.Data.LoadFromEnumerable(reviews.Select(r => new Tokenised { Text = r.Text.Split(' '), Label = r.Label }));
+
+        foreach (var data in new[] { text, tokens })
+        {
+            var model = ml.Transforms.CopyColumns("Label", "Label").Append(ml.Rnn().TextClassifier(options)).Fit(data);
+            var schema = model.GetOutputSchema(data.Schema);
+            Assert.Equal(BooleanDataViewType.Instance, schema["PredictedLabel"].Type);
+            Assert.Equal(NumberDataViewType.Single, schema["Probability"].Type);
+            model.LastTransformer.Dispose();
+        }
+
+        var numbers = ml.Data.LoadFromEnumerable(new[] { new { Text = 1f, Label = true } });
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.CopyColumns("Label", "Label").Append(ml.Rnn().TextClassifier(options)).Fit(numbers));
+        Assert.Contains("'Text'", ex.Message);
+    }
+
     private sealed class Tokenised
     {
         [VectorType]

@@ -231,15 +231,7 @@ internal static class BenchJob
             return rate;
         }
         console.MarkupLine($"language model: {tokens:N0} characters per pass, LSTM {CharLayers}x{CharHidden}, alternating runs...");
-        Ours();
-        Raw();
-        var ours = new List<double>();
-        var raw = new List<double>();
-        for (int r = 0; r < Math.Max(1, repeats / 2); r++)
-        {
-            raw.Add(Raw());
-            ours.Add(Ours());
-        }
+        var (ours, raw) = AlternateRates(Ours, Raw, Math.Max(1, repeats / 2));
         return (Median(ours) / Median(raw), Range(ours.Zip(raw, (o, w) => o / w)), Median(ours), Median(raw), Math.Abs(ourLoss - rawLoss));
     }
 
@@ -274,15 +266,7 @@ internal static class BenchJob
         }
         double Raw() => RawTorchClassifierLoop.Train(ids, y, words + 3, embedding, hidden, batch, options.LearningRate, 1);
         console.MarkupLine($"text classifier: {rows} texts of {length} words, GRU-{hidden}, batch {batch}, alternating runs...");
-        Ours();
-        Raw();
-        var ours = new List<double>();
-        var raw = new List<double>();
-        for (int r = 0; r < Math.Max(1, repeats / 2); r++)
-        {
-            raw.Add(Raw());
-            ours.Add(Ours());
-        }
+        var (ours, raw) = AlternateRates(Ours, Raw, Math.Max(1, repeats / 2));
         return (Median(ours) / Median(raw), Range(ours.Zip(raw, (o, w) => o / w)), Median(ours), Median(raw));
     }
 
@@ -324,6 +308,21 @@ internal static class BenchJob
         VBuffer<float> buffer = default;
         while (cursor.MoveNext())
             getter(ref buffer);
+    }
+
+    /// <summary>Runs two throughput measurements alternately (after one warm-up each, raw first in each round); returns every round's rates.</summary>
+    private static (List<double> Ours, List<double> Raw) AlternateRates(Func<double> ours, Func<double> raw, int rounds)
+    {
+        ours();
+        raw();
+        var a = new List<double>();
+        var b = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            b.Add(raw());
+            a.Add(ours());
+        }
+        return (a, b);
     }
 
     /// <summary>Times two actions alternately (after one warm-up each); returns every repetition's seconds.</summary>

@@ -33,6 +33,10 @@ internal static class ClassifyCommand
         };
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(CommandRunner.Run(() =>
         {
+            // Column names only mean something for a user's file; silently ignoring them on the embedded data would hide a mistake.
+            bool Given(Option<string> option) => parseResult.GetResult(option) is { Implicit: false };
+            if (parseResult.GetValue(data) is null && (Given(textColumn) || Given(labelColumn)))
+                throw new ArgumentException("--text-column and --label-column name columns of the --data file; the embedded review sentences have fixed columns. Pass --data FILE as well.");
             var settings = new ClassifySettings
             {
                 DataPath = parseResult.GetValue(data)?.FullName,
