@@ -2,11 +2,18 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace MlNetRnn.Onnx;
 
-/// <summary>Settings of an <see cref="OnnxBatchScorer"/>: batch size, device and ONNX Runtime session options.</summary>
+/// <summary>Settings of an <see cref="OnnxBatchScorer"/> or <see cref="OnnxSequenceScorer"/>: batch size, device and ONNX Runtime session options.</summary>
 public sealed class OnnxScoringOptions
 {
     /// <summary>Rows per ONNX Runtime call, 1 to 65536. Default 256.</summary>
     public int BatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// For views of variable-length rows (<see cref="OnnxSequenceScorer.Transform(Microsoft.ML.IDataView, string, string)"/>): how many
+    /// batches a cursor reads ahead and sorts by length together, so each batch holds rows of similar length; 1 scores rows in the
+    /// order they come. Memory grows with it (it holds that many batches of inputs and results). 1 to 1024. Default 4.
+    /// </summary>
+    public int LengthGroupingWindow { get; set; } = 4;
 
     /// <summary>Where scoring runs: Cpu, Cuda(id) (error without the CUDA provider) or Auto. Default Cpu.</summary>
     public ExecutionDevice Device { get; set; } = ExecutionDevice.Cpu;
@@ -24,6 +31,8 @@ public sealed class OnnxScoringOptions
     {
         if (BatchSize < 1 || BatchSize > 65536)
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be between 1 and 65536; got {BatchSize}.");
+        if (LengthGroupingWindow < 1 || LengthGroupingWindow > 1024)
+            throw new ArgumentOutOfRangeException(nameof(LengthGroupingWindow), LengthGroupingWindow, $"LengthGroupingWindow must be between 1 and 1024 batches; got {LengthGroupingWindow}.");
         if (IntraOpThreads is < 1)
             throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be at least 1 (or null for the default).");
         if (InterOpThreads is < 1)

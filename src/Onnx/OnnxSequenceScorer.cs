@@ -1,23 +1,29 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace MlNetRnn.Onnx;
 
 /// <summary>
 /// Scores variable-length rows with a sequence model exported with a <c>lengths</c> input: rows are grouped by length (sorted, then cut
 /// into batches of <see cref="OnnxScoringOptions.BatchSize"/>), each batch is padded only to its own longest row and run once, and the
-/// results come back in input order. Thread-safe: one instance may be used from many threads at once (ONNX Runtime sessions are, and
-/// every call uses its own buffers).
+/// results come back in input order. Arrays in and out (<see cref="Score(IReadOnlyList{long[]})"/> and its overloads), or an
+/// <see cref="IDataView"/> in and a lazily scored one out (<see cref="Transform(IDataView, string, string)"/>).
 /// </summary>
+/// <remarks>
+/// <para>Inputs and outputs live in pinned buffers that ONNX Runtime reads and writes in place through an I/O binding; they are reused
+/// from batch to batch, and batches of the same shape reuse the same tensor views, so steady-state scoring allocates nothing per batch
+/// beyond the results handed back.</para>
+/// <para>Thread-safe: one instance may be used from many threads at once. Each call rents its own buffers, each cursor of a view owns
+/// its own, and ONNX Runtime sessions accept concurrent runs. Do not dispose while calls are in flight.</para>
+/// </remarks>
 public sealed class OnnxSequenceScorer : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string _outputName;
-    private readonly string _inputKind;
-    private readonly int _maxSteps;
-    private readonly bool _beginToken;
+    private readonly SequenceScoringPlan _plan;
+    private readonly ConcurrentBag<SequenceBatchWorkspace> _workspaces = new();
+    private readonly ConcurrentBag<SequenceBatchWorkspace> _all = new();
     private bool _disposed;
 
     /// <summary>Creates a scorer for model bytes with a <c>lengths</c> input (<see cref="SequenceModelDescription.UsesLengths"/>).</summary>
@@ -30,19 +36,22 @@ public sealed class OnnxSequenceScorer : IDisposable
             throw new InvalidDataException("The model has no 'lengths' input (metadata 'io.uses_lengths' is not true); export it with UsesLengths to score variable-length rows.");
         if (m.TryGetValue(OnnxMetadataKeys.ExposesState, out var state) && state == "true")
             throw new InvalidDataException("The model takes state inputs; score it step by step with OnnxStatefulSession.");
-        _inputKind = RecurrentMetadata.Require(m, OnnxMetadataKeys.InputKind);
-        _inputName = _inputKind == "features" ? SequenceOnnxNames.Input : SequenceOnnxNames.Tokens;
-        _outputName = RecurrentMetadata.Require(m, OnnxMetadataKeys.HeadActivation) == "linear" ? SequenceOnnxNames.Output : SequenceOnnxNames.Probabilities;
         EveryStep = RecurrentMetadata.Require(m, OnnxMetadataKeys.Pooling) == "every_step";
         OutputSize = RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.HeadOutputs);
-        InputSize = _inputKind == "features" ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.InputSize) : 1;
-        VocabularySize = _inputKind == "tokens" ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.VocabularySize) : 0;
-        _maxSteps = m.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.MaxSteps) : 0;
-        _beginToken = m.ContainsKey(OnnxMetadataKeys.BeginTokenId);
         options ??= new OnnxScoringOptions();
         options.Validate();
         BatchSize = options.BatchSize;
+        GroupingWindow = options.LengthGroupingWindow;
         _session = OnnxSessionFactory.Create(modelBytes, options.Device, out var resolved, out string? note, options.Apply);
+        try
+        {
+            _plan = new SequenceScoringPlan(m, _session);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
         Device = resolved;
         DeviceNote = note;
     }
@@ -56,14 +65,20 @@ public sealed class OnnxSequenceScorer : IDisposable
     /// <summary>Why <see cref="ExecutionDevice.Auto"/> fell back to the CPU, if it did.</summary>
     public string? DeviceNote { get; }
 
+    /// <summary>Batches a view's cursor reads ahead and sorts by length together (<see cref="OnnxScoringOptions.LengthGroupingWindow"/>).</summary>
+    public int GroupingWindow { get; }
+
+    /// <summary>The graph's outputs (besides the head's <c>output</c> or <c>probabilities</c>, for example <c>logits</c> or <c>predicted_index</c>).</summary>
+    public IReadOnlyList<string> OutputNames => _plan.Outputs.Select(o => o.Name).ToArray();
+
     /// <summary>Values per row (or per step for every-step heads).</summary>
     public int OutputSize { get; }
 
     /// <summary>Features per step (1 for token input).</summary>
-    public int InputSize { get; }
+    public int InputSize => _plan.InputSize;
 
     /// <summary>Embedding rows for id input (ids must be below it); 0 otherwise.</summary>
-    public int VocabularySize { get; }
+    public int VocabularySize => _plan.VocabularySize;
 
     /// <summary>Whether the head scores every step: then each row's result holds <c>steps · OutputSize</c> values (its valid steps only).</summary>
     public bool EveryStep { get; }
@@ -72,37 +87,38 @@ public sealed class OnnxSequenceScorer : IDisposable
     /// <exception cref="ArgumentException">A row is empty (and the model has no begin token) or holds an id outside the vocabulary; the row is named.</exception>
     public float[][] Score(IReadOnlyList<long[]> rows)
     {
-        Require("tokens");
+        Require(SequenceInputKind.TokenIds);
         ArgumentNullException.ThrowIfNull(rows);
         for (int r = 0; r < rows.Count; r++)
+            CheckIds(rows[r] ?? throw new ArgumentException($"Row {r} is null."), r, null);
+        return ScoreCore(rows.Count, r => rows[r].Length, (workspace, batch) =>
         {
-            foreach (long id in rows[r] ?? throw new ArgumentException($"Row {r} is null."))
-            {
-                if (id < 0 || id >= VocabularySize)
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {r} holds token id {id}, outside the vocabulary (0..{VocabularySize - 1})."));
-            }
-        }
-        return ScoreCore(rows.Count, r => rows[r].Length, (batch, width) =>
-        {
-            var ids = new long[batch.Length * width];
+            var ids = workspace.Ids;
+            ids.Clear();
             for (int i = 0; i < batch.Length; i++)
-                rows[batch[i]].CopyTo(ids, i * width);
-            return OrtValue.CreateTensorValueFromMemory(ids, new long[] { batch.Length, width });
+                rows[batch[i]].CopyTo(ids.Slice(i * workspace.Width));
         });
     }
 
     /// <summary>Scores rows of string tokens (models with an in-graph vocabulary); unknown strings map to the model's unknown id.</summary>
     public float[][] Score(IReadOnlyList<string[]> rows)
     {
-        Require("token_strings");
+        Require(SequenceInputKind.TokenStrings);
         ArgumentNullException.ThrowIfNull(rows);
-        return ScoreCore(rows.Count, r => (rows[r] ?? throw new ArgumentException($"Row {r} is null.")).Length, (batch, width) =>
+        for (int r = 0; r < rows.Count; r++)
         {
-            var tensor = new DenseTensor<string>(new[] { batch.Length, width });
+            if (rows[r] is null || rows[r].Any(t => t is null))
+                throw new ArgumentException($"Row {r} is null or holds a null token.");
+        }
+        return ScoreCore(rows.Count, r => rows[r].Length, (workspace, batch) =>
+        {
+            int width = workspace.Width;
             for (int i = 0; i < batch.Length; i++)
-            for (int c = 0; c < width; c++)
-                tensor[i, c] = c < rows[batch[i]].Length ? rows[batch[i]][c] : string.Empty;
-            return OrtValue.CreateFromStringTensor(tensor);
+            {
+                var row = rows[batch[i]];
+                for (int c = 0; c < width; c++)
+                    workspace.SetToken(c < row.Length ? row[c] : ReadOnlySpan<char>.Empty, i * width + c);
+            }
         });
     }
 
@@ -110,29 +126,103 @@ public sealed class OnnxSequenceScorer : IDisposable
     /// <exception cref="ArgumentException">A row's length is not a positive multiple of <see cref="InputSize"/>, or a value is not finite.</exception>
     public float[][] Score(IReadOnlyList<float[]> rows)
     {
-        Require("features");
+        Require(SequenceInputKind.Features);
         ArgumentNullException.ThrowIfNull(rows);
         for (int r = 0; r < rows.Count; r++)
+            CheckFeatures(rows[r] ?? throw new ArgumentException($"Row {r} is null."), r, null);
+        return ScoreCore(rows.Count, r => rows[r].Length / InputSize, (workspace, batch) =>
         {
-            var row = rows[r] ?? throw new ArgumentException($"Row {r} is null.");
-            if (row.Length % InputSize != 0)
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {r} has {row.Length} values, not a multiple of {InputSize} features per step."));
-            for (int i = 0; i < row.Length; i++)
-            {
-                if (!float.IsFinite(row[i]))
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {r}, value {i} is {row[i]}; only finite values can be scored."));
-            }
-        }
-        return ScoreCore(rows.Count, r => rows[r].Length / InputSize, (batch, width) =>
-        {
-            var values = new float[batch.Length * width * InputSize];
+            var features = workspace.Features;
+            features.Clear();
             for (int i = 0; i < batch.Length; i++)
-                rows[batch[i]].CopyTo(values, i * width * InputSize);
-            return OrtValue.CreateTensorValueFromMemory(values, new long[] { batch.Length, width, InputSize });
+                rows[batch[i]].CopyTo(features.Slice(i * workspace.Width * InputSize));
         });
     }
 
-    private float[][] ScoreCore(int count, Func<int, int> lengthOf, Func<int[], int, OrtValue> makeInput)
+    /// <summary>
+    /// A lazy view of <paramref name="input"/> with the model's head output added as <paramref name="outputColumnName"/>:
+    /// Vector&lt;Single, OutputSize&gt;, or a variable-length Vector&lt;Single&gt; of <c>steps · OutputSize</c> values for every-step heads.
+    /// </summary>
+    /// <param name="input">The rows to score.</param>
+    /// <param name="inputColumnName">A vector of Int64 or Int32 token ids, a vector of String tokens, or a vector of Single features
+    /// (<c>steps · InputSize</c> values, step-major), matching the model's input; variable-length vectors are the usual case.</param>
+    /// <param name="outputColumnName">The column to add (it hides an input column of the same name).</param>
+    /// <remarks>
+    /// Rows are read in windows of <see cref="BatchSize"/> × <see cref="GroupingWindow"/>, sorted by length inside the window, scored in
+    /// batches padded to their own longest row, and handed back in input order: memory stays constant however many rows there are. The
+    /// view reads the input column through a second cursor running one window ahead, so the input must return the same rows in the same
+    /// order on every pass (any ML.NET view without shuffling does; a mismatch is detected by row id and reported), and the upstream work
+    /// for that column runs twice. The view stops working once the scorer is disposed.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The input column is missing or of a type the model cannot read.</exception>
+    public IDataView Transform(IDataView input, string inputColumnName, string outputColumnName) =>
+        Transform(input, inputColumnName, new[] { new KeyValuePair<string, string>(_plan.PrimaryOutput, outputColumnName) });
+
+    /// <summary>
+    /// As <see cref="Transform(IDataView, string, string)"/>, adding several of the model's outputs (see <see cref="OutputNames"/>), each
+    /// under the column name it is paired with. Float outputs become Vector&lt;Single&gt; columns and int64 outputs Vector&lt;Int64&gt;
+    /// columns of the output's per-row size (as ML.NET's OnnxTransformer shapes them: a <c>[batch]</c> output is a one-element vector).
+    /// </summary>
+    /// <exception cref="ArgumentException">An output is not in the model, a column name repeats, or the input column does not fit.</exception>
+    public IDataView Transform(IDataView input, string inputColumnName, IReadOnlyList<KeyValuePair<string, string>> outputsToColumns)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(outputsToColumns);
+        if (outputsToColumns.Count == 0)
+            throw new ArgumentException("Name at least one output to add.", nameof(outputsToColumns));
+        foreach (var pair in outputsToColumns)
+            ArgumentException.ThrowIfNullOrEmpty(pair.Value, nameof(outputsToColumns));
+        if (outputsToColumns.Select(p => p.Value).Distinct().Count() != outputsToColumns.Count)
+            throw new ArgumentException($"Output column names repeat: {string.Join(", ", outputsToColumns.Select(p => p.Value))}.", nameof(outputsToColumns));
+        var outputs = outputsToColumns.Select(p => _plan.Output(p.Key)).ToArray();
+        return new SequenceScoredDataView(this, input, inputColumnName, outputs, outputsToColumns.Select(p => p.Value).ToArray());
+    }
+
+    internal SequenceScoringPlan Plan => _plan;
+
+    /// <summary>A workspace for the given outputs, owned by the caller (a view's cursor).</summary>
+    internal SequenceBatchWorkspace CreateWorkspace(IReadOnlyList<SequenceOutput> outputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new SequenceBatchWorkspace(_session, _plan, outputs, BatchSize);
+    }
+
+    /// <summary>Rejects ids outside the vocabulary and empty rows (without a begin token), naming the row (and column, for views).</summary>
+    internal void CheckIds(ReadOnlySpan<long> ids, long row, string? column)
+    {
+        CheckLength(ids.Length, row, column);
+        foreach (long id in ids)
+        {
+            if (id < 0 || id >= VocabularySize)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Where(row, column)} holds token id {id}, outside the vocabulary (0..{VocabularySize - 1})."));
+        }
+    }
+
+    /// <summary>Rejects rows that are not whole steps or hold non-finite values, naming the row.</summary>
+    internal void CheckFeatures(ReadOnlySpan<float> values, long row, string? column)
+    {
+        if (values.Length % InputSize != 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Where(row, column)} has {values.Length} values, not a multiple of {InputSize} features per step."));
+        CheckLength(values.Length / InputSize, row, column);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Where(row, column)}, value {i} is {values[i]}; only finite values can be scored."));
+        }
+    }
+
+    /// <summary>Rejects an empty row unless the graph prepends a begin token.</summary>
+    internal void CheckLength(int steps, long row, string? column)
+    {
+        if (steps == 0 && !_plan.BeginToken)
+            throw new ArgumentException($"{Where(row, column)} has no steps; this model has no begin token, so every row needs at least one.");
+    }
+
+    private static string Where(long row, string? column) =>
+        column is null ? string.Create(CultureInfo.InvariantCulture, $"Row {row}") : string.Create(CultureInfo.InvariantCulture, $"Row {row} of column '{column}'");
+
+    private float[][] ScoreCore(int count, Func<int, int> lengthOf, Action<SequenceBatchWorkspace, int[]> fill)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new float[count][];
@@ -142,43 +232,57 @@ public sealed class OnnxSequenceScorer : IDisposable
         for (int r = 0; r < count; r++)
         {
             lengths[r] = lengthOf(r);
-            if (lengths[r] == 0 && !_beginToken)
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {r} has no steps; this model has no begin token, so every row needs at least one."));
+            CheckLength(lengths[r], r, null);
         }
         // Rows of similar length share a batch, so padding (and the work spent on it) stays small; a stable sort keeps ties in input order.
         var order = Enumerable.Range(0, count).OrderBy(r => lengths[r]).ToArray();
-        using var runOptions = new RunOptions();
-        string[] inputNames = { _inputName, SequenceOnnxNames.Lengths };
-        string[] outputNames = { _outputName };
-        foreach (var batch in order.Chunk(BatchSize))
+        var workspace = Rent();
+        try
         {
-            int width = Math.Max(1, batch.Max(r => lengths[r]));
-            var batchLengths = batch.Select(r => lengths[r]).ToArray();
-            using var input = makeInput(batch, width);
-            using var lengthValue = OrtValue.CreateTensorValueFromMemory(batchLengths, new long[] { batch.Length });
-            using var outputs = _session.Run(runOptions, inputNames, new[] { input, lengthValue }, outputNames);
-            var output = outputs[0];
-            var values = output.GetTensorDataAsSpan<float>();
-            long[] shape = output.GetTensorTypeAndShape().Shape;
-            int perRow = (int)(values.Length / batch.Length);
-            int stepsOut = EveryStep ? (int)shape[1] : 1;
-            for (int i = 0; i < batch.Length; i++)
+            foreach (var batch in order.Chunk(BatchSize))
             {
-                int valid = EveryStep ? ValidSteps(batchLengths[i]) : 1;
-                results[batch[i]] = values.Slice(i * perRow, Math.Min(valid, stepsOut) * OutputSize).ToArray();
+                workspace.Prepare(batch.Length, Math.Max(1, lengths[batch[^1]]));
+                for (int i = 0; i < batch.Length; i++)
+                    workspace.Lengths[i] = lengths[batch[i]];
+                fill(workspace, batch);
+                workspace.Run();
+                var values = workspace.FloatOutput(0);
+                int stride = workspace.Outputs[0].Stride(workspace.GraphSteps);
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    int valid = EveryStep ? _plan.GraphSteps(lengths[batch[i]]) * OutputSize : stride;
+                    results[batch[i]] = values.Slice(i * stride, valid).ToArray();
+                }
             }
+        }
+        finally
+        {
+            _workspaces.Add(workspace);
         }
         return results;
     }
 
-    // The steps the graph runs for a row of n steps: truncated to MaxSteps, plus the begin token.
-    private int ValidSteps(int n) => (_maxSteps > 0 ? Math.Min(n, _maxSteps) : n) + (_beginToken ? 1 : 0);
-
-    private void Require(string kind)
+    private SequenceBatchWorkspace Rent()
     {
-        if (_inputKind != kind)
-            throw new InvalidOperationException($"This model reads {_inputKind switch { "features" => "float features", "tokens" => "token ids", _ => "string tokens" }}; call the matching Score overload.");
+        if (_workspaces.TryTake(out var workspace))
+            return workspace;
+        workspace = new SequenceBatchWorkspace(_session, _plan, new[] { _plan.Output(_plan.PrimaryOutput) }, BatchSize);
+        _all.Add(workspace);
+        return workspace;
     }
+
+    private void Require(SequenceInputKind kind)
+    {
+        if (_plan.InputKind != kind)
+            throw new InvalidOperationException($"This model reads {Describe(_plan.InputKind)}; call the matching Score overload.");
+    }
+
+    internal static string Describe(SequenceInputKind kind) => kind switch
+    {
+        SequenceInputKind.Features => "float features",
+        SequenceInputKind.TokenIds => "token ids",
+        _ => "string tokens",
+    };
 
     /// <inheritdoc />
     public void Dispose()
@@ -186,6 +290,8 @@ public sealed class OnnxSequenceScorer : IDisposable
         if (_disposed)
             return;
         _disposed = true;
+        foreach (var workspace in _all)
+            workspace.Dispose();
         _session.Dispose();
     }
 }

@@ -27,6 +27,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     private readonly TransformerChain<ITransformer> _chain;
     private readonly byte[] _onnx;
     private readonly string? _ownedModelFile;
+    private readonly List<OnnxSequenceScorer> _batchScorers = new();
     private bool _disposed;
 
     private TextClassificationTransformer(MLContext mlContext, TransformerChain<ITransformer> chain, byte[] onnx, bool binary, string[] labels,
@@ -75,6 +76,46 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _chain.Transform(input);
+    }
+
+    /// <summary>
+    /// The same columns as <see cref="Transform"/>, but the recurrent network runs on many texts per ONNX Runtime call: the view reads
+    /// <see cref="OnnxScoringOptions.BatchSize"/> × <see cref="OnnxScoringOptions.LengthGroupingWindow"/> texts ahead, groups them by
+    /// word count, scores each group as one padded batch with per-text lengths, and hands the rows back lazily in input order (constant
+    /// memory on inputs of any length). ML.NET's own steps (normalising, tokenising, the label columns) are this model's, unchanged.
+    /// </summary>
+    /// <remarks>
+    /// Use it to score data sets (evaluation, bulk prediction); it is several times faster than <see cref="Transform"/>, whose
+    /// OnnxTransformer runs one text per call. The view is not saveable (save this transformer instead). Each call opens one ONNX
+    /// Runtime session, released when this transformer is disposed, so call it once per data set rather than per row.
+    /// </remarks>
+    /// <param name="input">Data with the text column the model was trained on.</param>
+    /// <param name="options">Batch size, device and session options; null for 256 rows on the CPU.</param>
+    /// <exception cref="ArgumentException">The text column is missing or not text.</exception>
+    public IDataView TransformBatched(IDataView input, OnnxScoringOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(input);
+        var steps = _chain.ToArray();
+        int onnxAt = Array.FindIndex(steps, t => t is Microsoft.ML.Transforms.Onnx.OnnxTransformer);
+        if (onnxAt < 0)
+            throw new InvalidOperationException("This classifier's chain has no ONNX step to replace; it was not built by MlNetRnn.");
+        IDataView data = input;
+        for (int i = 0; i < onnxAt; i++)
+            data = steps[i].Transform(data);
+        var scorer = new OnnxSequenceScorer(_onnx, options);
+        lock (_batchScorers)
+            _batchScorers.Add(scorer);
+        // The scorer adds the columns ML.NET's OnnxTransformer would (same names and shapes), so the fitted steps after it apply unchanged.
+        var outputs = IsBinary
+            ? new[] { Pair(SequenceOnnxNames.Logits), Pair(SequenceOnnxNames.Probabilities) }
+            : new[] { Pair(SequenceOnnxNames.Probabilities), Pair(SequenceOnnxNames.PredictedIndex) };
+        data = scorer.Transform(data, TextClassifierTrainer.TokensColumn, outputs);
+        for (int i = onnxAt + 1; i < steps.Length; i++)
+            data = steps[i].Transform(data);
+        return data;
+
+        static KeyValuePair<string, string> Pair(string name) => new(name, name);
     }
 
     /// <inheritdoc />
@@ -212,6 +253,11 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         _disposed = true;
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
+        lock (_batchScorers)
+        {
+            foreach (var scorer in _batchScorers)
+                scorer.Dispose();
+        }
         TemporaryModelFile.TryDelete(_ownedModelFile);
         GC.SuppressFinalize(this);
     }
