@@ -40,6 +40,10 @@ public sealed class OnnxScoringOptions
         ArgumentNullException.ThrowIfNull(Device, nameof(Device));
     }
 
+    /// <summary>Every setting as one value, so callers can reuse a scorer made with equal settings.</summary>
+    internal (int, int, ExecutionDevice, int?, int?, GraphOptimizationLevel) Key() =>
+        (BatchSize, LengthGroupingWindow, Device, IntraOpThreads, InterOpThreads, OptimizationLevel);
+
     internal void Apply(SessionOptions options)
     {
         options.GraphOptimizationLevel = OptimizationLevel;

@@ -27,7 +27,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     private readonly TransformerChain<ITransformer> _chain;
     private readonly byte[] _onnx;
     private readonly string? _ownedModelFile;
-    private readonly List<OnnxSequenceScorer> _batchScorers = new();
+    private readonly Dictionary<(int, int, ExecutionDevice, int?, int?, GraphOptimizationLevel), OnnxSequenceScorer> _batchScorers = new();
     private bool _disposed;
 
     private TextClassificationTransformer(MLContext mlContext, TransformerChain<ITransformer> chain, byte[] onnx, bool binary, string[] labels,
@@ -86,8 +86,8 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     /// </summary>
     /// <remarks>
     /// Use it to score data sets (evaluation, bulk prediction); it is several times faster than <see cref="Transform"/>, whose
-    /// OnnxTransformer runs one text per call. The view is not saveable (save this transformer instead). Each call opens one ONNX
-    /// Runtime session, released when this transformer is disposed, so call it once per data set rather than per row.
+    /// OnnxTransformer runs one text per call. The view is not saveable (save this transformer instead). The first call with given
+    /// options opens an ONNX Runtime session; later calls with equal options reuse it; all are released when this transformer is disposed.
     /// </remarks>
     /// <param name="input">Data with the text column the model was trained on.</param>
     /// <param name="options">Batch size, device and session options; null for 256 rows on the CPU.</param>
@@ -103,9 +103,16 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         IDataView data = input;
         for (int i = 0; i < onnxAt; i++)
             data = steps[i].Transform(data);
-        var scorer = new OnnxSequenceScorer(_onnx, options);
+        var settings = options ?? new OnnxScoringOptions();
+        OnnxSequenceScorer scorer;
         lock (_batchScorers)
-            _batchScorers.Add(scorer);
+        {
+            // One session per distinct setting, kept for the transformer's life: opening one (graph optimisation, the vocabulary
+            // table) costs about as much as scoring a few hundred texts.
+            var key = settings.Key();
+            if (!_batchScorers.TryGetValue(key, out scorer!))
+                _batchScorers[key] = scorer = new OnnxSequenceScorer(_onnx, settings);
+        }
         // The scorer adds the columns ML.NET's OnnxTransformer would (same names and shapes), so the fitted steps after it apply unchanged.
         var outputs = IsBinary
             ? new[] { Pair(SequenceOnnxNames.Logits), Pair(SequenceOnnxNames.Probabilities) }
@@ -255,7 +262,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
             t.Dispose();
         lock (_batchScorers)
         {
-            foreach (var scorer in _batchScorers)
+            foreach (var scorer in _batchScorers.Values)
                 scorer.Dispose();
         }
         TemporaryModelFile.TryDelete(_ownedModelFile);

@@ -62,6 +62,32 @@ public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
     }
 
     [Fact]
+    public void TransformBatchedGivesTransformsColumnsAndValuesLazily()
+    {
+        var rowPath = _f.Model.Transform(_f.Test);
+        var batched = _f.Model.TransformBatched(_f.Test, new OnnxScoringOptions { BatchSize = 16, LengthGroupingWindow = 2 });
+
+        Assert.Equal(rowPath.Schema.Select(c => (c.Name, c.Type)), batched.Schema.Select(c => (c.Name, c.Type)));
+        float[] expected = rowPath.GetColumn<float>("Probability").ToArray();
+        float[] actual = batched.GetColumn<float>("Probability").ToArray();
+        float[] scores = batched.GetColumn<float>("Score").ToArray();
+        bool[] predicted = batched.GetColumn<bool>("PredictedLabel").ToArray();
+        // The row path runs the graph without lengths one text at a time; the batch pads and passes lengths: the same numbers to float rounding.
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 + 1e-4 * Math.Abs(expected[i]), $"row {i}: {actual[i]} vs {expected[i]}");
+            Assert.Equal(actual[i] > 0.5f, predicted[i]);
+            Assert.Equal(1 / (1 + Math.Exp(-scores[i])), actual[i], 5);
+        }
+        // Evaluation works on it unchanged, and gives the row path's metrics.
+        var a = _f.MlContext.BinaryClassification.Evaluate(rowPath);
+        var b = _f.MlContext.BinaryClassification.Evaluate(batched);
+        Assert.Equal(a.Accuracy, b.Accuracy, 2);
+        Assert.Equal(a.AreaUnderRocCurve, b.AreaUnderRocCurve, 2);
+    }
+
+    [Fact]
     public void SaveLoadAndTheOnnxFileAloneGiveTheSameProbabilities()
     {
         string zip = Path.Combine(Path.GetTempPath(), $"mlnetrnn-clf-{Guid.NewGuid():N}.zip");
@@ -221,6 +247,15 @@ public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
         Assert.Equal(new[] { "imdb", "yelp-neg", "yelp-pos", "other" }, names.DenseValues().Select(n => n.ToString()));
         var predictedNames = ml.Transforms.Conversion.MapKeyToValue("Name", "PredictedLabel").Fit(scored).Transform(scored).GetColumn<string>("Name").ToArray();
         Assert.Contains("imdb", predictedNames);
+
+        // The batched path gives the same classes (and probabilities to float rounding) through the same ML.NET steps.
+        var classifier = (TextClassificationTransformer)model.LastTransformer;
+        var batched = classifier.TransformBatched(model.First().Transform(test)); // the classifier's own input: after the key mapping
+        Assert.Equal(scored.GetColumn<uint>("PredictedLabel"), batched.GetColumn<uint>("PredictedLabel"));
+        var rowScores = scored.GetColumn<float[]>("Score").SelectMany(v => v).ToArray();
+        var batchScores = batched.GetColumn<float[]>("Score").SelectMany(v => v).ToArray();
+        Assert.Equal(rowScores.Length, batchScores.Length);
+        Assert.All(rowScores.Zip(batchScores), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 + 1e-4 * Math.Abs(p.First), $"{p.Second} vs {p.First}"));
         (model.LastTransformer as IDisposable)?.Dispose();
     }
 }

@@ -17,6 +17,11 @@ internal sealed record BenchSummary
     [JsonPropertyName("charlm_train_tokens_per_second")] public double? CharLmTokensPerSecond { get; init; }
     /// <summary>Text-classifier training loop rows/s ÷ a raw TorchSharp loop on batches of the same shape (higher is better).</summary>
     [JsonPropertyName("train_ratio_textclf")] public double? TrainRatioTextClassifier { get; init; }
+    /// <summary>Text classifier scoring: TransformBatched ÷ Transform (ML.NET's OnnxTransformer, one text per run), texts/s (higher is better).</summary>
+    [JsonPropertyName("textclf_batched_vs_mlnet_rowpath")] public double? TextClassifierBatchedVsMlNetRowPath { get; init; }
+    /// <summary>The same on the 2,000 embedded review sentences with the default classifier (bidirectional 2-layer GRU-64).</summary>
+    [JsonPropertyName("textclf_reviews_batched_vs_mlnet_rowpath")] public double? TextClassifierReviewsBatchedVsMlNetRowPath { get; init; }
+    [JsonPropertyName("textclf_batched_rows_per_second")] public double? TextClassifierRowsPerSecond { get; init; }
     /// <summary>LSTM-256 language model (seq 100): batched scorer ÷ one raw session Run over the same rows (higher is better).</summary>
     [JsonPropertyName("lm_batched_vs_raw_ort")] public double LmBatchedVsRawOrt { get; init; }
     /// <summary>Batched scorer ÷ ML.NET's ApplyOnnxModel row path on the same rows (higher is better).</summary>
