@@ -13,8 +13,8 @@ namespace MlNetRnn.Onnx;
 /// </summary>
 /// <remarks>
 /// <para>Inputs and outputs live in pinned buffers that ONNX Runtime reads and writes in place through an I/O binding; they are reused
-/// from batch to batch, and batches of the same shape reuse the same tensor views, so steady-state scoring allocates nothing per batch
-/// beyond the results handed back.</para>
+/// from batch to batch, and each batch shape's tensor views are kept, so steady-state scoring allocates nothing per batch beyond the
+/// results handed back (and nothing at all through the span overloads).</para>
 /// <para>Thread-safe: one instance may be used from many threads at once. Each call rents its own buffers, each cursor of a view owns
 /// its own, and ONNX Runtime sessions accept concurrent runs. Do not dispose while calls are in flight.</para>
 /// </remarks>
@@ -139,6 +139,47 @@ public sealed class OnnxSequenceScorer : IDisposable
         });
     }
 
+    /// <summary>Values of one row's result: <see cref="OutputSize"/>, or the graph's steps for a row of <paramref name="steps"/> steps × <see cref="OutputSize"/> for every-step heads.</summary>
+    public int ResultSize(int steps) => EveryStep ? _plan.GraphSteps(steps) * OutputSize : OutputSize;
+
+    /// <summary>
+    /// Scores rows of token ids laid out back to back (row <c>r</c> is the next <c>lengths[r]</c> ids) and writes the results back to
+    /// back, in input order, each <see cref="ResultSize"/>(<c>lengths[r]</c>) values. Nothing is allocated once the scorer is warm.
+    /// </summary>
+    /// <returns>The number of values written.</returns>
+    /// <exception cref="ArgumentException">The lengths do not add up to the ids, the output span is too short, or a row is empty or holds an id outside the vocabulary.</exception>
+    public int Score(ReadOnlySpan<long> ids, ReadOnlySpan<int> lengths, Span<float> outputs)
+    {
+        Require(SequenceInputKind.TokenIds);
+        int offset = 0;
+        for (int r = 0; r < lengths.Length; r++)
+        {
+            CheckSpanRow(lengths[r], offset, ids.Length, r);
+            CheckIds(ids.Slice(offset, lengths[r]), r, null);
+            offset += lengths[r];
+        }
+        return ScoreFlat(ids, 1, lengths, outputs);
+    }
+
+    /// <summary>
+    /// Scores rows of float features laid out back to back (row <c>r</c> is the next <c>lengths[r] · InputSize</c> values, step-major)
+    /// and writes the results back to back, in input order. Nothing is allocated once the scorer is warm.
+    /// </summary>
+    /// <returns>The number of values written.</returns>
+    /// <exception cref="ArgumentException">The lengths do not add up to the values, the output span is too short, or a row is empty or holds a value that is not finite.</exception>
+    public int Score(ReadOnlySpan<float> features, ReadOnlySpan<int> lengths, Span<float> outputs)
+    {
+        Require(SequenceInputKind.Features);
+        int offset = 0;
+        for (int r = 0; r < lengths.Length; r++)
+        {
+            CheckSpanRow(lengths[r] * InputSize, offset, features.Length, r);
+            CheckFeatures(features.Slice(offset, lengths[r] * InputSize), r, null);
+            offset += lengths[r] * InputSize;
+        }
+        return ScoreFlat(features, InputSize, lengths, outputs);
+    }
+
     /// <summary>
     /// A lazy view of <paramref name="input"/> with the model's head output added as <paramref name="outputColumnName"/>:
     /// Vector&lt;Single, OutputSize&gt;, or a variable-length Vector&lt;Single&gt; of <c>steps · OutputSize</c> values for every-step heads.
@@ -260,6 +301,81 @@ public sealed class OnnxSequenceScorer : IDisposable
             _workspaces.Add(workspace);
         }
         return results;
+    }
+
+    private static void CheckSpanRow(int size, int offset, int available, int row)
+    {
+        if (size < 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {row} has a negative length."));
+        if (offset + size > available)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {row} needs values {offset}..{offset + size - 1}, but the input holds {available}; the lengths add up to more than the input."));
+    }
+
+    private int ScoreFlat<T>(ReadOnlySpan<T> values, int perStep, ReadOnlySpan<int> lengths, Span<float> outputs) where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int count = lengths.Length;
+        if (count == 0)
+            return 0;
+        // Pooled scratch (row starts, sort keys, order, result starts), so warm calls allocate nothing.
+        var pool = System.Buffers.ArrayPool<int>.Shared;
+        int[] inputStart = pool.Rent(count), order = pool.Rent(count), outputStart = pool.Rent(count);
+        long[] keys = System.Buffers.ArrayPool<long>.Shared.Rent(count);
+        var workspace = Rent();
+        try
+        {
+            int input = 0, output = 0;
+            for (int r = 0; r < count; r++)
+            {
+                inputStart[r] = input;
+                outputStart[r] = output;
+                input += lengths[r] * perStep;
+                output += ResultSize(lengths[r]);
+                // Rows of similar length share a batch; the row number breaks ties, so the grouping is deterministic.
+                keys[r] = ((long)lengths[r] << 32) | (uint)r;
+                order[r] = r;
+            }
+            if (input != values.Length)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The lengths add up to {input / perStep} steps ({input} values), but the input holds {values.Length} values."));
+            if (outputs.Length < output)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The results take {output} values; the output span holds {outputs.Length}."), nameof(outputs));
+            Array.Sort(keys, order, 0, count);
+            for (int start = 0; start < count; start += BatchSize)
+            {
+                int rows = Math.Min(BatchSize, count - start);
+                var batch = order.AsSpan(start, rows);
+                workspace.Prepare(rows, Math.Max(1, lengths[batch[^1]]));
+                int width = workspace.Width;
+                Span<T> padded = typeof(T) == typeof(long)
+                    ? System.Runtime.InteropServices.MemoryMarshal.Cast<long, T>(workspace.Ids)
+                    : System.Runtime.InteropServices.MemoryMarshal.Cast<float, T>(workspace.Features);
+                padded.Clear();
+                for (int i = 0; i < rows; i++)
+                {
+                    int row = batch[i];
+                    workspace.Lengths[i] = lengths[row];
+                    values.Slice(inputStart[row], lengths[row] * perStep).CopyTo(padded.Slice(i * width * perStep));
+                }
+                workspace.Run();
+                var scored = workspace.FloatOutput(0);
+                int stride = workspace.Outputs[0].Stride(workspace.GraphSteps);
+                for (int i = 0; i < rows; i++)
+                {
+                    int row = batch[i];
+                    int size = ResultSize(lengths[row]);
+                    scored.Slice(i * stride, size).CopyTo(outputs.Slice(outputStart[row], size));
+                }
+            }
+            return output;
+        }
+        finally
+        {
+            _workspaces.Add(workspace);
+            pool.Return(inputStart);
+            pool.Return(order);
+            pool.Return(outputStart);
+            System.Buffers.ArrayPool<long>.Shared.Return(keys);
+        }
     }
 
     private SequenceBatchWorkspace Rent()

@@ -5,22 +5,23 @@ namespace MlNetRnn.Onnx;
 /// <summary>
 /// One caller's buffers for <see cref="OnnxSequenceScorer"/>: the input (token ids or features in pinned managed arrays, or a native
 /// string tensor), the lengths and every requested output, with tensor views and an I/O binding over them. Buffers only grow; the
-/// views and binding are rebuilt only when the batch shape (rows × padded steps) changes, so a run of batches of the same shape (full
-/// batches of equal-length rows, the common case) allocates nothing.
+/// views and binding of each batch shape (rows × padded steps) are kept (up to <see cref="MaxShapes"/> shapes), so scoring batches
+/// of shapes seen before (full batches of equal-length rows, or the same data again) allocates nothing.
 /// </summary>
 internal sealed class SequenceBatchWorkspace : IDisposable
 {
+    /// <summary>Shapes whose views are kept; past that the cache starts over (bounding native handles under endlessly varied shapes).</summary>
+    internal const int MaxShapes = 64;
+
     private readonly InferenceSession _session;
     private readonly SequenceScoringPlan _plan;
     private readonly SequenceOutput[] _outputs;
     private readonly int[] _lengths;
     private readonly Array[] _outputBuffers;
+    private readonly Dictionary<(int Rows, int Width), BatchView> _views = new();
     private long[] _ids = Array.Empty<long>();
     private float[] _features = Array.Empty<float>();
-    private OrtValue? _input;
-    private OrtValue? _lengthValue;
-    private OrtValue[] _outputValues = Array.Empty<OrtValue>();
-    private OrtIoBinding? _binding;
+    private BatchView? _current;
     private int _rows = -1;
     private int _width = -1;
 
@@ -57,61 +58,31 @@ internal sealed class SequenceBatchWorkspace : IDisposable
     public Span<float> Features => _features.AsSpan(0, _rows * _width * _plan.InputSize);
 
     /// <summary>Sets string token <paramref name="index"/> (row-major in <c>[rows, width]</c>) of the prepared batch.</summary>
-    public void SetToken(ReadOnlySpan<char> token, int index) => _input!.StringTensorSetElementAt(token, index);
+    public void SetToken(ReadOnlySpan<char> token, int index) => _current!.Input.StringTensorSetElementAt(token, index);
 
     /// <summary>Sizes the buffers and views for a batch of <paramref name="rows"/> rows padded to <paramref name="width"/> steps.</summary>
     public void Prepare(int rows, int width)
     {
         if (rows == _rows && width == _width)
             return;
-        ReleaseViews();
         int steps = _plan.GraphSteps(width);
-        switch (_plan.InputKind)
+        if (!_views.TryGetValue((rows, width), out var view))
         {
-            case SequenceInputKind.TokenIds:
-                _ids = Grow(_ids, rows * width);
-                _input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ids.AsMemory(0, rows * width), new long[] { rows, width });
-                break;
-            case SequenceInputKind.Features:
-                _features = Grow(_features, rows * width * _plan.InputSize);
-                _input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _features.AsMemory(0, rows * width * _plan.InputSize),
-                    new long[] { rows, width, _plan.InputSize });
-                break;
-            default:
-                _input = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, new long[] { rows, width });
-                break;
+            // Views point into the buffers: a buffer that must grow invalidates every view made so far.
+            if (_views.Count >= MaxShapes || !Fits(rows, width, steps))
+                ReleaseViews();
+            GrowBuffers(rows, width, steps);
+            view = new BatchView(this, rows, width, steps);
+            _views[(rows, width)] = view;
         }
-        _lengthValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _lengths.AsMemory(0, rows), new long[] { rows });
-        _binding = _session.CreateIoBinding();
-        _binding.BindInput(_plan.InputName, _input);
-        _binding.BindInput(SequenceOnnxNames.Lengths, _lengthValue);
-        _outputValues = new OrtValue[_outputs.Length];
-        for (int k = 0; k < _outputs.Length; k++)
-        {
-            var output = _outputs[k];
-            int size = rows * output.Stride(steps);
-            var shape = output.Shape(rows, steps);
-            if (output.IsFloat)
-            {
-                var buffer = Grow((float[])_outputBuffers[k], size);
-                _outputBuffers[k] = buffer;
-                _outputValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, size), shape);
-            }
-            else
-            {
-                var buffer = Grow((long[])_outputBuffers[k], size);
-                _outputBuffers[k] = buffer;
-                _outputValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, size), shape);
-            }
-            _binding.BindOutput(output.Name, _outputValues[k]);
-        }
+        _current = view;
         _rows = rows;
         _width = width;
         GraphSteps = steps;
     }
 
     /// <summary>Runs the prepared batch; the outputs land in the workspace's buffers.</summary>
-    public void Run() => _session.RunWithBinding(RunOptions, _binding!);
+    public void Run() => _session.RunWithBinding(RunOptions, _current!.Binding);
 
     /// <summary>Output <paramref name="k"/> (float) of the last run, <c>rows · Stride</c> values.</summary>
     public ReadOnlySpan<float> FloatOutput(int k) => ((float[])_outputBuffers[k]).AsSpan(0, _rows * _outputs[k].Stride(GraphSteps));
@@ -125,23 +96,92 @@ internal sealed class SequenceBatchWorkspace : IDisposable
         RunOptions.Dispose();
     }
 
-    private void ReleaseViews()
+    private bool Fits(int rows, int width, int steps)
     {
-        _binding?.Dispose();
-        _input?.Dispose();
-        _lengthValue?.Dispose();
-        foreach (var value in _outputValues)
-            value.Dispose();
-        _binding = null;
-        _input = null;
-        _lengthValue = null;
-        _outputValues = Array.Empty<OrtValue>();
-        _rows = -1;
-        _width = -1;
+        if (_plan.InputKind == SequenceInputKind.TokenIds && _ids.Length < rows * width)
+            return false;
+        if (_plan.InputKind == SequenceInputKind.Features && _features.Length < rows * width * _plan.InputSize)
+            return false;
+        for (int k = 0; k < _outputs.Length; k++)
+        {
+            if (_outputBuffers[k].Length < rows * _outputs[k].Stride(steps))
+                return false;
+        }
+        return true;
     }
 
     // New buffers are pinned (ONNX Runtime keeps raw pointers into them while the views live) and sized with headroom, so a
     // slowly growing padded width does not reallocate every batch.
+    private void GrowBuffers(int rows, int width, int steps)
+    {
+        if (_plan.InputKind == SequenceInputKind.TokenIds)
+            _ids = Grow(_ids, rows * width);
+        else if (_plan.InputKind == SequenceInputKind.Features)
+            _features = Grow(_features, rows * width * _plan.InputSize);
+        for (int k = 0; k < _outputs.Length; k++)
+        {
+            int size = rows * _outputs[k].Stride(steps);
+            _outputBuffers[k] = _outputs[k].IsFloat ? Grow((float[])_outputBuffers[k], size) : Grow((long[])_outputBuffers[k], size);
+        }
+    }
+
+    private void ReleaseViews()
+    {
+        foreach (var view in _views.Values)
+            view.Dispose();
+        _views.Clear();
+        _current = null;
+        _rows = -1;
+        _width = -1;
+    }
+
     private static T[] Grow<T>(T[] buffer, int size) where T : unmanaged =>
         buffer.Length >= size ? buffer : GC.AllocateArray<T>(Math.Max(size, buffer.Length * 2), pinned: true);
+
+    /// <summary>Tensors over the first rows of the workspace's buffers for one batch shape, bound to the session.</summary>
+    private sealed class BatchView : IDisposable
+    {
+        private readonly OrtValue _lengthValue;
+        private readonly OrtValue[] _outputValues;
+
+        public BatchView(SequenceBatchWorkspace owner, int rows, int width, int steps)
+        {
+            var plan = owner._plan;
+            Input = plan.InputKind switch
+            {
+                SequenceInputKind.TokenIds => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, owner._ids.AsMemory(0, rows * width), new long[] { rows, width }),
+                SequenceInputKind.Features => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, owner._features.AsMemory(0, rows * width * plan.InputSize),
+                    new long[] { rows, width, plan.InputSize }),
+                _ => OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, new long[] { rows, width }),
+            };
+            _lengthValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, owner._lengths.AsMemory(0, rows), new long[] { rows });
+            Binding = owner._session.CreateIoBinding();
+            Binding.BindInput(plan.InputName, Input);
+            Binding.BindInput(SequenceOnnxNames.Lengths, _lengthValue);
+            _outputValues = new OrtValue[owner._outputs.Length];
+            for (int k = 0; k < owner._outputs.Length; k++)
+            {
+                var output = owner._outputs[k];
+                int size = rows * output.Stride(steps);
+                var shape = output.Shape(rows, steps);
+                _outputValues[k] = output.IsFloat
+                    ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ((float[])owner._outputBuffers[k]).AsMemory(0, size), shape)
+                    : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ((long[])owner._outputBuffers[k]).AsMemory(0, size), shape);
+                Binding.BindOutput(output.Name, _outputValues[k]);
+            }
+        }
+
+        public OrtValue Input { get; }
+
+        public OrtIoBinding Binding { get; }
+
+        public void Dispose()
+        {
+            Binding.Dispose();
+            Input.Dispose();
+            _lengthValue.Dispose();
+            foreach (var value in _outputValues)
+                value.Dispose();
+        }
+    }
 }

@@ -92,6 +92,9 @@ public sealed class OnnxSequenceScorerTests
         var rows = Enumerable.Range(0, 10).Select(i => Enumerable.Range(0, 2 * (1 + i % 5)).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
 
         var scored = scorer.Score(rows);
+        var flat = new float[rows.Length];
+        scorer.Score(rows.SelectMany(r => r).ToArray(), rows.Select(r => r.Length / 2).ToArray(), flat);
+        Assert.Equal(scored.Select(r => r[0]), flat);
 
         for (int r = 0; r < rows.Length; r++)
         {
@@ -99,6 +102,44 @@ public sealed class OnnxSequenceScorerTests
             var expected = SequenceParityGridTests.Torch(description with { UsesLengths = false }, weights, TestInput.Of("input", rows[r], new long[] { 1, steps, 2 }), 1, steps, null, null, null).Output;
             Assert.True(Math.Abs(scored[r][0] - expected[0]) <= 1e-5 + 1e-4 * Math.Abs(expected[0]), $"row {r}");
         }
+    }
+
+    [Theory]
+    [InlineData(SequencePooling.LastStep)]
+    [InlineData(SequencePooling.EveryStep)]
+    public void SpanCallsGiveTheArrayCallsResultsBackToBackAndAllocateNothingWhenWarm(SequencePooling pooling)
+    {
+        var (model, _, _) = TokenModel(pooling);
+        var rows = Rows(45, 30, 11);
+        using var scorer = new OnnxSequenceScorer(model, new OnnxScoringOptions { BatchSize = 8 });
+        long[] ids = rows.SelectMany(r => r).ToArray();
+        int[] lengths = rows.Select(r => r.Length).ToArray();
+        var outputs = new float[lengths.Sum(scorer.ResultSize)];
+
+        int written = scorer.Score(ids, lengths, outputs);
+
+        Assert.Equal(outputs.Length, written);
+        Assert.Equal(scorer.Score(rows).SelectMany(r => r).ToArray(), outputs);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+            scorer.Score(ids, lengths, outputs);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated over 10 warm calls");
+    }
+
+    [Fact]
+    public void SpanCallsCheckTheirLayout()
+    {
+        var (model, _, _) = TokenModel(SequencePooling.LastStep);
+        using var scorer = new OnnxSequenceScorer(model);
+        var outputs = new float[6];
+
+        Assert.Contains("lengths add up to 3 steps", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3, 4 }, new[] { 1, 2 }, outputs)).Message);
+        Assert.Contains("Row 1 needs values 1..4", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3 }, new[] { 1, 4 }, outputs)).Message);
+        Assert.Contains("take 9 values; the output span holds 6", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3 }, new[] { 1, 1, 1 }, outputs)).Message);
+        Assert.Contains("Row 1 holds token id 99", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 99 }, new[] { 1, 1 }, outputs)).Message);
+        Assert.Equal(0, scorer.Score(ReadOnlySpan<long>.Empty, ReadOnlySpan<int>.Empty, outputs));
     }
 
     [Fact]
