@@ -18,6 +18,9 @@ public class LanguageModelScoringBenchmarks
     private OrtValue? _input;
     private OrtValue? _output;
     private RunOptions? _runOptions;
+    private long[] _flat = Array.Empty<long>();
+    private int[] _lengths = Array.Empty<int>();
+    private float[] _results = Array.Empty<float>();
 
     /// <summary>Builds both models, the scorer and the raw session's tensors.</summary>
     [GlobalSetup]
@@ -30,11 +33,18 @@ public class LanguageModelScoringBenchmarks
         _input = OrtValue.CreateTensorValueFromMemory(_rows.SelectMany(r => r).ToArray(), new long[] { Rows, Sequence });
         _output = OrtValue.CreateTensorValueFromMemory(new float[Rows * Sequence * Vocabulary], new long[] { Rows, Sequence, Vocabulary });
         _runOptions = new RunOptions();
+        _flat = _rows.SelectMany(r => r).ToArray();
+        _lengths = Enumerable.Repeat(Sequence, Rows).ToArray();
+        _results = new float[Rows * Sequence * Vocabulary];
     }
 
     /// <summary>The library's scorer: 256 rows, results per row in input order.</summary>
     [Benchmark]
     public float[][] SequenceScorer() => _scorer!.Score(_rows);
+
+    /// <summary>The library's span call: rows back to back in, results back to back out (no per-row arrays).</summary>
+    [Benchmark]
+    public int SequenceScorerSpans() => _scorer!.Score(_flat, _lengths, _results);
 
     /// <summary>One raw Run over prebuilt tensors.</summary>
     [Benchmark(Baseline = true)]
