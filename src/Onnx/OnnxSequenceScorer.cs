@@ -14,7 +14,7 @@ namespace MlNetRnn.Onnx;
 /// <remarks>
 /// <para>Inputs and outputs live in pinned buffers that ONNX Runtime reads and writes in place through an I/O binding; they are reused
 /// from batch to batch, and each batch shape's tensor views are kept, so steady-state scoring allocates nothing per batch beyond the
-/// results handed back (and nothing at all through the span overloads).</para>
+/// results handed back and a little bookkeeping per call (nothing at all through the span overloads once warm).</para>
 /// <para>Thread-safe: one instance may be used from many threads at once. Each call rents its own buffers, each cursor of a view owns
 /// its own, and ONNX Runtime sessions accept concurrent runs. Do not dispose while calls are in flight.</para>
 /// </remarks>
@@ -96,7 +96,7 @@ public sealed class OnnxSequenceScorer : IDisposable
             var ids = workspace.Ids;
             ids.Clear();
             for (int i = 0; i < batch.Length; i++)
-                rows[batch[i]].CopyTo(ids.Slice(i * workspace.Width));
+                rows[batch[i]].AsSpan(0, workspace.Lengths[i]).CopyTo(ids.Slice(i * workspace.Width));
         });
     }
 
@@ -116,8 +116,9 @@ public sealed class OnnxSequenceScorer : IDisposable
             for (int i = 0; i < batch.Length; i++)
             {
                 var row = rows[batch[i]];
+                int fed = workspace.Lengths[i];
                 for (int c = 0; c < width; c++)
-                    workspace.SetToken(c < row.Length ? row[c] : ReadOnlySpan<char>.Empty, i * width + c);
+                    workspace.SetToken(c < fed ? row[c] : ReadOnlySpan<char>.Empty, i * width + c);
             }
         });
     }
@@ -135,7 +136,7 @@ public sealed class OnnxSequenceScorer : IDisposable
             var features = workspace.Features;
             features.Clear();
             for (int i = 0; i < batch.Length; i++)
-                rows[batch[i]].CopyTo(features.Slice(i * workspace.Width * InputSize));
+                rows[batch[i]].AsSpan(0, workspace.Lengths[i] * InputSize).CopyTo(features.Slice(i * workspace.Width * InputSize));
         });
     }
 
@@ -173,7 +174,7 @@ public sealed class OnnxSequenceScorer : IDisposable
         int offset = 0;
         for (int r = 0; r < lengths.Length; r++)
         {
-            CheckSpanRow(lengths[r] * InputSize, offset, features.Length, r);
+            CheckSpanRow((long)lengths[r] * InputSize, offset, features.Length, r);
             CheckFeatures(features.Slice(offset, lengths[r] * InputSize), r, null);
             offset += lengths[r] * InputSize;
         }
@@ -216,11 +217,15 @@ public sealed class OnnxSequenceScorer : IDisposable
             ArgumentException.ThrowIfNullOrEmpty(pair.Value, nameof(outputsToColumns));
         if (outputsToColumns.Select(p => p.Value).Distinct().Count() != outputsToColumns.Count)
             throw new ArgumentException($"Output column names repeat: {string.Join(", ", outputsToColumns.Select(p => p.Value))}.", nameof(outputsToColumns));
+        if (outputsToColumns.Select(p => p.Key).Distinct().Count() != outputsToColumns.Count)
+            throw new ArgumentException($"An output is named twice: {string.Join(", ", outputsToColumns.Select(p => p.Key))}; copy the column afterwards instead.", nameof(outputsToColumns));
         var outputs = outputsToColumns.Select(p => _plan.Output(p.Key)).ToArray();
         return new SequenceScoredDataView(this, input, inputColumnName, outputs, outputsToColumns.Select(p => p.Value).ToArray());
     }
 
     internal SequenceScoringPlan Plan => _plan;
+
+    internal bool IsDisposed => _disposed;
 
     /// <summary>A workspace for the given outputs, owned by the caller (a view's cursor).</summary>
     internal SequenceBatchWorkspace CreateWorkspace(IReadOnlyList<SequenceOutput> outputs)
@@ -276,15 +281,15 @@ public sealed class OnnxSequenceScorer : IDisposable
             CheckLength(lengths[r], r, null);
         }
         // Rows of similar length share a batch, so padding (and the work spent on it) stays small; a stable sort keeps ties in input order.
-        var order = Enumerable.Range(0, count).OrderBy(r => lengths[r]).ToArray();
+        var order = Enumerable.Range(0, count).OrderBy(r => _plan.FedSteps(lengths[r])).ToArray();
         var workspace = Rent();
         try
         {
             foreach (var batch in order.Chunk(BatchSize))
             {
-                workspace.Prepare(batch.Length, Math.Max(1, lengths[batch[^1]]));
+                workspace.Prepare(batch.Length, Math.Max(1, _plan.FedSteps(lengths[batch[^1]])));
                 for (int i = 0; i < batch.Length; i++)
-                    workspace.Lengths[i] = lengths[batch[i]];
+                    workspace.Lengths[i] = _plan.FedSteps(lengths[batch[i]]);
                 fill(workspace, batch);
                 workspace.Run();
                 var values = workspace.FloatOutput(0);
@@ -303,7 +308,7 @@ public sealed class OnnxSequenceScorer : IDisposable
         return results;
     }
 
-    private static void CheckSpanRow(int size, int offset, int available, int row)
+    private static void CheckSpanRow(long size, long offset, int available, int row)
     {
         if (size < 0)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Row {row} has a negative length."));
@@ -316,7 +321,11 @@ public sealed class OnnxSequenceScorer : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         int count = lengths.Length;
         if (count == 0)
+        {
+            if (values.Length != 0)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"No lengths were given, but the input holds {values.Length} values."));
             return 0;
+        }
         // Pooled scratch (row starts, sort keys, order, result starts), so warm calls allocate nothing.
         var pool = System.Buffers.ArrayPool<int>.Shared;
         int[] inputStart = pool.Rent(count), order = pool.Rent(count), outputStart = pool.Rent(count);
@@ -324,15 +333,15 @@ public sealed class OnnxSequenceScorer : IDisposable
         var workspace = Rent();
         try
         {
-            int input = 0, output = 0;
+            long input = 0, output = 0;
             for (int r = 0; r < count; r++)
             {
-                inputStart[r] = input;
-                outputStart[r] = output;
-                input += lengths[r] * perStep;
+                inputStart[r] = checked((int)input);
+                outputStart[r] = checked((int)output);
+                input += (long)lengths[r] * perStep;
                 output += ResultSize(lengths[r]);
                 // Rows of similar length share a batch; the row number breaks ties, so the grouping is deterministic.
-                keys[r] = ((long)lengths[r] << 32) | (uint)r;
+                keys[r] = ((long)_plan.FedSteps(lengths[r]) << 32) | (uint)r;
                 order[r] = r;
             }
             if (input != values.Length)
@@ -344,7 +353,7 @@ public sealed class OnnxSequenceScorer : IDisposable
             {
                 int rows = Math.Min(BatchSize, count - start);
                 var batch = order.AsSpan(start, rows);
-                workspace.Prepare(rows, Math.Max(1, lengths[batch[^1]]));
+                workspace.Prepare(rows, Math.Max(1, _plan.FedSteps(lengths[batch[^1]])));
                 int width = workspace.Width;
                 Span<T> padded = typeof(T) == typeof(long)
                     ? System.Runtime.InteropServices.MemoryMarshal.Cast<long, T>(workspace.Ids)
@@ -353,8 +362,9 @@ public sealed class OnnxSequenceScorer : IDisposable
                 for (int i = 0; i < rows; i++)
                 {
                     int row = batch[i];
-                    workspace.Lengths[i] = lengths[row];
-                    values.Slice(inputStart[row], lengths[row] * perStep).CopyTo(padded.Slice(i * width * perStep));
+                    int fed = _plan.FedSteps(lengths[row]);
+                    workspace.Lengths[i] = fed;
+                    values.Slice(inputStart[row], fed * perStep).CopyTo(padded.Slice(i * width * perStep));
                 }
                 workspace.Run();
                 var scored = workspace.FloatOutput(0);
@@ -366,7 +376,7 @@ public sealed class OnnxSequenceScorer : IDisposable
                     scored.Slice(i * stride, size).CopyTo(outputs.Slice(outputStart[row], size));
                 }
             }
-            return output;
+            return (int)output;
         }
         finally
         {

@@ -99,6 +99,8 @@ public sealed record SequenceModelDescription
         }
         if (MaxSteps < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps is 0 (no limit) or positive.");
+        if (MaxSteps > 0 && !UsesEmbedding)
+            throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps truncates token input; a model reading float features takes MaxSteps 0 (truncate the rows before scoring).");
         if (BeginTokenId >= 0 && (!UsesEmbedding || BeginTokenId >= VocabularySize))
             throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
         if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))

@@ -47,14 +47,17 @@ internal sealed class SequenceScoredDataView : IDataView
         int inputCount = _input.Schema.Count;
         bool outputActive = needed.Any(c => c.Index >= inputCount);
         var inputNeeded = needed.Where(c => c.Index < inputCount).Select(c => _input.Schema[c.Index]).ToList();
-        var main = _input.GetRowCursor(inputNeeded);
+        DataViewRowCursor? main = null, ahead = null;
         try
         {
-            return new Cursor(this, main, outputActive ? _input.GetRowCursor(new[] { _source }) : null);
+            main = _input.GetRowCursor(inputNeeded);
+            ahead = outputActive ? _input.GetRowCursor(new[] { _source }) : null;
+            return new Cursor(this, main, ahead);
         }
         catch
         {
-            main.Dispose();
+            main?.Dispose();
+            ahead?.Dispose();
             throw;
         }
     }
@@ -97,6 +100,7 @@ internal sealed class SequenceScoredDataView : IDataView
         private readonly SequenceBatchWorkspace? _workspace;
         private readonly WindowStore? _window;
         private long _windowStart;
+        private bool _faulted;
 
         public Cursor(SequenceScoredDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead)
         {
@@ -107,7 +111,15 @@ internal sealed class SequenceScoredDataView : IDataView
             if (ahead is not null)
             {
                 _workspace = parent._scorer.CreateWorkspace(parent._outputs);
-                _window = new WindowStore(parent, ahead, parent._scorer.BatchSize * parent._scorer.GroupingWindow);
+                try
+                {
+                    _window = new WindowStore(parent, ahead, parent._scorer.BatchSize * parent._scorer.GroupingWindow);
+                }
+                catch
+                {
+                    _workspace.Dispose();
+                    throw;
+                }
             }
         }
 
@@ -149,10 +161,22 @@ internal sealed class SequenceScoredDataView : IDataView
                 return false;
             if (_window is null)
                 return true;
+            if (_faulted)
+                throw new InvalidOperationException("An earlier row of this cursor could not be scored (see that exception); open a new cursor.");
             if (_main.Position >= _windowStart + _window.Count)
             {
+                ObjectDisposedException.ThrowIf(_parent._scorer.IsDisposed, _parent._scorer);
                 _windowStart = _main.Position;
-                _window.ScoreNext(_workspace!, _windowStart);
+                try
+                {
+                    _window.ScoreNext(_workspace!, _windowStart);
+                }
+                catch
+                {
+                    // The window is half read: its rows must not be handed out with another window's results.
+                    _faulted = true;
+                    throw;
+                }
             }
             // The two passes over the input must see the same rows; a source that changes between passes would pair rows with
             // other rows' scores.
@@ -338,6 +362,7 @@ internal sealed class SequenceScoredDataView : IDataView
         private int ReadRow(int row, long position)
         {
             string column = _parent._source.Name;
+            var plan = _scorer.Plan;
             int start = _inputStart[row];
             int steps;
             switch (_kind)
@@ -346,20 +371,21 @@ internal sealed class SequenceScoredDataView : IDataView
                     _longIds(ref _longRow);
                     _ids = Grow(_ids, start + _longRow.Length);
                     _longRow.CopyTo(_ids.AsSpan(start, _longRow.Length));
-                    steps = _longRow.Length;
-                    _scorer.CheckIds(_ids.AsSpan(start, steps), position, column);
+                    _scorer.CheckIds(_ids.AsSpan(start, _longRow.Length), position, column);
+                    steps = plan.FedSteps(_longRow.Length);
                     break;
                 case SequenceInputKind.TokenIds:
                     _intIds!(ref _intRow);
-                    _ids = Grow(_ids, start + _intRow.Length);
-                    steps = _intRow.Length;
-                    if (_intValues.Length < steps)
-                        _intValues = new int[Math.Max(steps, _intValues.Length * 2)];
-                    _intRow.CopyTo(_intValues.AsSpan(0, steps));
-                    var span = _ids.AsSpan(start, steps);
-                    for (int i = 0; i < steps; i++)
+                    int count = _intRow.Length;
+                    _ids = Grow(_ids, start + count);
+                    if (_intValues.Length < count)
+                        _intValues = new int[Math.Max(count, _intValues.Length * 2)];
+                    _intRow.CopyTo(_intValues.AsSpan(0, count));
+                    var span = _ids.AsSpan(start, count);
+                    for (int i = 0; i < count; i++)
                         span[i] = _intValues[i];
                     _scorer.CheckIds(span, position, column);
+                    steps = plan.FedSteps(count);
                     break;
                 case SequenceInputKind.Features:
                     _features!(ref _featureRow);
@@ -370,11 +396,11 @@ internal sealed class SequenceScoredDataView : IDataView
                     break;
                 default:
                     _tokens!(ref _tokenRow);
-                    steps = _tokenRow.Length;
-                    _scorer.CheckLength(steps, position, column);
-                    if (_denseTokens.Length < steps)
-                        _denseTokens = new ReadOnlyMemory<char>[Math.Max(steps, _denseTokens.Length * 2)];
-                    _tokenRow.CopyTo(_denseTokens.AsSpan(0, steps));
+                    _scorer.CheckLength(_tokenRow.Length, position, column);
+                    steps = plan.FedSteps(_tokenRow.Length);
+                    if (_denseTokens.Length < _tokenRow.Length)
+                        _denseTokens = new ReadOnlyMemory<char>[Math.Max(_tokenRow.Length, _denseTokens.Length * 2)];
+                    _tokenRow.CopyTo(_denseTokens.AsSpan(0, _tokenRow.Length));
                     // Token i of the window ends at _tokenEnds[start + i]; the characters are copied because the upstream may reuse them.
                     _tokenEnds = Grow(_tokenEnds, start + steps);
                     int end = start == 0 ? 0 : _tokenEnds[start - 1];

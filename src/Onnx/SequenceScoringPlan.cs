@@ -21,7 +21,8 @@ internal sealed class SequenceScoringPlan
         InputName = InputKind == SequenceInputKind.Features ? SequenceOnnxNames.Input : SequenceOnnxNames.Tokens;
         InputSize = InputKind == SequenceInputKind.Features ? RecurrentMetadata.RequireInt(metadata, OnnxMetadataKeys.InputSize) : 1;
         VocabularySize = InputKind == SequenceInputKind.TokenIds ? RecurrentMetadata.RequireInt(metadata, OnnxMetadataKeys.VocabularySize) : 0;
-        _maxSteps = metadata.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(metadata, OnnxMetadataKeys.MaxSteps) : 0;
+        // Only token graphs truncate (Slice and Min in the graph); the exporter refuses MaxSteps for features.
+        _maxSteps = InputKind != SequenceInputKind.Features && metadata.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(metadata, OnnxMetadataKeys.MaxSteps) : 0;
         BeginToken = metadata.ContainsKey(OnnxMetadataKeys.BeginTokenId);
         PrimaryOutput = RecurrentMetadata.Require(metadata, OnnxMetadataKeys.HeadActivation) == "linear" ? SequenceOnnxNames.Output : SequenceOnnxNames.Probabilities;
         Outputs = session.OutputMetadata.Select(o => Describe(o.Key, o.Value)).ToArray();
@@ -52,7 +53,13 @@ internal sealed class SequenceScoringPlan
         ?? throw new ArgumentException($"The model has no output '{name}'; its outputs: {string.Join(", ", Outputs.Select(o => o.Name))}.");
 
     /// <summary>The steps the graph runs for a row of <paramref name="length"/> steps: truncated to MaxSteps, plus the begin token.</summary>
-    public int GraphSteps(int length) => (_maxSteps > 0 ? Math.Min(length, _maxSteps) : length) + (BeginToken ? 1 : 0);
+    public int GraphSteps(int length) => FedSteps(length) + (BeginToken ? 1 : 0);
+
+    /// <summary>
+    /// The steps worth feeding for a row of <paramref name="length"/>: the graph drops token steps past MaxSteps anyway, so the scorer
+    /// neither pads batches to them nor copies them in.
+    /// </summary>
+    public int FedSteps(int length) => _maxSteps > 0 ? Math.Min(length, _maxSteps) : length;
 
     private static SequenceOutput Describe(string name, NodeMetadata node)
     {

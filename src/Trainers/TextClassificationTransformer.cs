@@ -107,6 +107,8 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         OnnxSequenceScorer scorer;
         lock (_batchScorers)
         {
+            // Checked again under the lock, so a concurrent Dispose cannot miss a scorer added here.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             // One session per distinct setting, kept for the transformer's life: opening one (graph optimisation, the vocabulary
             // table) costs about as much as scoring a few hundred texts.
             var key = settings.Key();
@@ -262,8 +264,10 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
             t.Dispose();
         lock (_batchScorers)
         {
+            _disposed = true;
             foreach (var scorer in _batchScorers.Values)
                 scorer.Dispose();
+            _batchScorers.Clear();
         }
         TemporaryModelFile.TryDelete(_ownedModelFile);
         GC.SuppressFinalize(this);

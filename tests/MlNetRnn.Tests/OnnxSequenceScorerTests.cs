@@ -119,8 +119,12 @@ public sealed class OnnxSequenceScorerTests
         int written = scorer.Score(ids, lengths, outputs);
 
         Assert.Equal(outputs.Length, written);
-        Assert.Equal(scorer.Score(rows).SelectMany(r => r).ToArray(), outputs);
+        // Against each row scored alone (another batch size, so another grouping): back to back, in input order.
+        using var alone = new OnnxSequenceScorer(model, new OnnxScoringOptions { BatchSize = 1 });
+        Assert.Equal(rows.SelectMany(r => alone.Score(new[] { r })[0]).ToArray(), outputs);
 
+        for (int i = 0; i < 3; i++)
+            scorer.Score(ids, lengths, outputs); // warm: every batch shape's views exist, pooled scratch arrays are cached
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
             scorer.Score(ids, lengths, outputs);
@@ -140,6 +144,12 @@ public sealed class OnnxSequenceScorerTests
         Assert.Contains("take 9 values; the output span holds 6", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3 }, new[] { 1, 1, 1 }, outputs)).Message);
         Assert.Contains("Row 1 holds token id 99", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 99 }, new[] { 1, 1 }, outputs)).Message);
         Assert.Equal(0, scorer.Score(ReadOnlySpan<long>.Empty, ReadOnlySpan<int>.Empty, outputs));
+        Assert.Contains("No lengths were given, but the input holds 3 values", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3 }, ReadOnlySpan<int>.Empty, outputs)).Message);
+
+        // MaxSteps truncates token input only; a features model refuses it when it is exported.
+        var arch = new RecurrentArchitecture(RecurrentCellKind.Gru, 2, 3, 1, false);
+        Assert.Contains("MaxSteps truncates token input", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SequenceOnnxExporter.Export(new SequenceModelDescription(arch, 1) { MaxSteps = 4 }, RandomWeights.Create(arch, 1, 1))).Message);
     }
 
     [Fact]

@@ -138,6 +138,53 @@ public sealed class SequenceScoredDataViewTests
     }
 
     [Fact]
+    public void BeginTokenTruncationAndEveryStepAgreeWithTheGraphRunOnEachFullRow()
+    {
+        // Every-step head, a begin token (so empty rows are allowed and each result has one more step) and MaxSteps: the scorer feeds
+        // only the first MaxSteps ids, the graph would drop the rest itself; a raw session on each untruncated row is the reference.
+        const int maxSteps = 7;
+        var arch = new RecurrentArchitecture(RecurrentCellKind.Lstm, 5, 6, 1, false);
+        var description = new SequenceModelDescription(arch, Vocabulary)
+        {
+            VocabularySize = Vocabulary, Pooling = SequencePooling.EveryStep, Activation = HeadActivation.Softmax, UsesLengths = true, BeginTokenId = 2, MaxSteps = maxSteps,
+        };
+        byte[] model = SequenceOnnxExporter.Export(description, RandomWeights.Create(arch, Vocabulary, 8, vocabularySize: Vocabulary));
+        var random = new Random(12);
+        var rows = Enumerable.Range(0, 23).Select(i => Enumerable.Range(0, i % 4 == 0 ? 0 : random.Next(1, 15)).Select(_ => (long)random.Next(Vocabulary)).ToArray()).ToArray();
+        using var scorer = new OnnxSequenceScorer(model, new OnnxScoringOptions { BatchSize = 4, LengthGroupingWindow = 2 });
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model);
+
+        var view = Column(scorer.Transform(_ml.Data.LoadFromEnumerable(rows.Select(r => new IdRow { Ids = r })), "Ids", "P"), "P");
+        var arrays = scorer.Score(rows);
+        var flat = new float[rows.Sum(r => scorer.ResultSize(r.Length))];
+        scorer.Score(rows.SelectMany(r => r).ToArray(), rows.Select(r => r.Length).ToArray(), flat);
+
+        int offset = 0;
+        for (int r = 0; r < rows.Length; r++)
+        {
+            var full = rows[r].Length == 0 ? new long[] { 0 } : rows[r];
+            using var ids = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(full, new long[] { 1, full.Length });
+            using var length = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new[] { rows[r].Length }, new long[] { 1 });
+            using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), new[] { "tokens", "lengths" }, new[] { ids, length }, new[] { "probabilities" });
+            // The graph's valid steps: the begin token, then at most MaxSteps ids (an empty row's padding id is past its length).
+            var expected = results[0].GetTensorDataAsSpan<float>()[..((Math.Min(rows[r].Length, maxSteps) + 1) * Vocabulary)].ToArray();
+            Assert.Equal(expected, view[r]);
+            Assert.Equal(expected, arrays[r]);
+            Assert.Equal(expected, flat.AsSpan(offset, expected.Length).ToArray());
+            offset += expected.Length;
+        }
+    }
+
+    [Fact]
+    public void AnOutputNamedTwiceIsRefused()
+    {
+        using var scorer = new OnnxSequenceScorer(TokenModel(SequencePooling.LastStep, 3));
+        var data = _ml.Data.LoadFromEnumerable(new[] { new IdRow { Ids = new long[] { 1 } } });
+        Assert.Contains("named twice", Assert.Throws<ArgumentException>(() =>
+            scorer.Transform(data, "Ids", new[] { new KeyValuePair<string, string>("probabilities", "A"), new("probabilities", "B") })).Message);
+    }
+
+    [Fact]
     public void SeveralOutputsComeOutWithOnnxTransformerShapes()
     {
         byte[] model = TokenModel(SequencePooling.LastStep, 4, predictedIndex: true);
@@ -193,7 +240,8 @@ public sealed class SequenceScoredDataViewTests
         // 16 windows of 4 batches of 8 rows of 12 steps; the first window warms the buffers.
         var random = new Random(4);
         var rows = Enumerable.Range(0, 16 * 32).Select(_ => Enumerable.Range(0, 12).Select(_ => (long)random.Next(Vocabulary)).ToArray()).ToArray();
-        var data = _ml.Data.LoadFromEnumerable(rows.Select(r => new IdRow { Ids = r }));
+        // Rows built up front, so reading the input view allocates as little as ML.NET's cursor does.
+        var data = _ml.Data.LoadFromEnumerable(rows.Select(r => new IdRow { Ids = r }).ToArray());
         using var scorer = new OnnxSequenceScorer(TokenModel(SequencePooling.LastStep, 3), new OnnxScoringOptions { BatchSize = 8, LengthGroupingWindow = 4 });
         var view = scorer.Transform(data, "Ids", "P");
 

@@ -80,6 +80,8 @@ public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
             Assert.Equal(actual[i] > 0.5f, predicted[i]);
             Assert.Equal(1 / (1 + Math.Exp(-scores[i])), actual[i], 5);
         }
+        // Equal options reuse the session: a second view gives the same numbers.
+        Assert.Equal(actual, _f.Model.TransformBatched(_f.Test, new OnnxScoringOptions { BatchSize = 16, LengthGroupingWindow = 2 }).GetColumn<float>("Probability").ToArray());
         // Evaluation works on it unchanged, and gives the row path's metrics.
         var a = _f.MlContext.BinaryClassification.Evaluate(rowPath);
         var b = _f.MlContext.BinaryClassification.Evaluate(batched);
