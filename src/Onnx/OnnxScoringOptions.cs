@@ -33,6 +33,9 @@ public sealed class OnnxScoringOptions
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be between 1 and 65536; got {BatchSize}.");
         if (LengthGroupingWindow < 1 || LengthGroupingWindow > 1024)
             throw new ArgumentOutOfRangeException(nameof(LengthGroupingWindow), LengthGroupingWindow, $"LengthGroupingWindow must be between 1 and 1024 batches; got {LengthGroupingWindow}.");
+        if ((long)BatchSize * LengthGroupingWindow > 1 << 20)
+            throw new ArgumentOutOfRangeException(nameof(LengthGroupingWindow), LengthGroupingWindow,
+                $"BatchSize × LengthGroupingWindow is the number of rows a view holds at once; {BatchSize} × {LengthGroupingWindow} is over 1,048,576. Lower one of them.");
         if (IntraOpThreads is < 1)
             throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be at least 1 (or null for the default).");
         if (InterOpThreads is < 1)

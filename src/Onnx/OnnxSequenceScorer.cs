@@ -22,13 +22,19 @@ public sealed class OnnxSequenceScorer : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly SequenceScoringPlan _plan;
+    private readonly SequenceOutput _returned;
     private readonly ConcurrentBag<SequenceBatchWorkspace> _workspaces = new();
     private readonly ConcurrentBag<SequenceBatchWorkspace> _all = new();
     private bool _disposed;
 
     /// <summary>Creates a scorer for model bytes with a <c>lengths</c> input (<see cref="SequenceModelDescription.UsesLengths"/>).</summary>
+    /// <param name="modelBytes">The model.</param>
+    /// <param name="options">Batch size, grouping window, device and session options; null for the defaults.</param>
+    /// <param name="outputName">The float output the array and span calls return (for example <c>logits</c>); null for the head's
+    /// <c>output</c> or <c>probabilities</c>.</param>
     /// <exception cref="InvalidDataException">The model has no lengths input, or has state inputs (use <see cref="OnnxStatefulSession"/>).</exception>
-    public OnnxSequenceScorer(byte[] modelBytes, OnnxScoringOptions? options = null)
+    /// <exception cref="ArgumentException"><paramref name="outputName"/> is not a float output of the model.</exception>
+    public OnnxSequenceScorer(byte[] modelBytes, OnnxScoringOptions? options = null, string? outputName = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
         var m = OnnxModelInfo.Read(modelBytes).Metadata;
@@ -46,6 +52,9 @@ public sealed class OnnxSequenceScorer : IDisposable
         try
         {
             _plan = new SequenceScoringPlan(m, _session);
+            _returned = _plan.Output(outputName ?? _plan.PrimaryOutput);
+            if (!_returned.IsFloat)
+                throw new ArgumentException($"The model's output '{_returned.Name}' is int64; the array and span calls return a float output (read int64 outputs through Transform).", nameof(outputName));
         }
         catch
         {
@@ -140,8 +149,8 @@ public sealed class OnnxSequenceScorer : IDisposable
         });
     }
 
-    /// <summary>Values of one row's result: <see cref="OutputSize"/>, or the graph's steps for a row of <paramref name="steps"/> steps × <see cref="OutputSize"/> for every-step heads.</summary>
-    public int ResultSize(int steps) => EveryStep ? _plan.GraphSteps(steps) * OutputSize : OutputSize;
+    /// <summary>Values of one row's result from the array and span calls: <see cref="OutputSize"/>, or the graph's steps for a row of <paramref name="steps"/> steps × <see cref="OutputSize"/> for every-step heads.</summary>
+    public int ResultSize(int steps) => _returned.PerStep ? _plan.GraphSteps(steps) * _returned.Inner : _returned.Inner;
 
     /// <summary>
     /// Scores rows of token ids laid out back to back (row <c>r</c> is the next <c>lengths[r]</c> ids) and writes the results back to
@@ -182,7 +191,7 @@ public sealed class OnnxSequenceScorer : IDisposable
     }
 
     /// <summary>
-    /// A lazy view of <paramref name="input"/> with the model's head output added as <paramref name="outputColumnName"/>:
+    /// A lazy view of <paramref name="input"/> with the model's head output (or the output chosen when the scorer was made) added as <paramref name="outputColumnName"/>:
     /// Vector&lt;Single, OutputSize&gt;, or a variable-length Vector&lt;Single&gt; of <c>steps · OutputSize</c> values for every-step heads.
     /// </summary>
     /// <param name="input">The rows to score.</param>
@@ -198,7 +207,7 @@ public sealed class OnnxSequenceScorer : IDisposable
     /// </remarks>
     /// <exception cref="ArgumentException">The input column is missing or of a type the model cannot read.</exception>
     public IDataView Transform(IDataView input, string inputColumnName, string outputColumnName) =>
-        Transform(input, inputColumnName, new[] { new KeyValuePair<string, string>(_plan.PrimaryOutput, outputColumnName) });
+        Transform(input, inputColumnName, new[] { new KeyValuePair<string, string>(_returned.Name, outputColumnName) });
 
     /// <summary>
     /// As <see cref="Transform(IDataView, string, string)"/>, adding several of the model's outputs (see <see cref="OutputNames"/>), each
@@ -296,7 +305,7 @@ public sealed class OnnxSequenceScorer : IDisposable
                 int stride = workspace.Outputs[0].Stride(workspace.GraphSteps);
                 for (int i = 0; i < batch.Length; i++)
                 {
-                    int valid = EveryStep ? _plan.GraphSteps(lengths[batch[i]]) * OutputSize : stride;
+                    int valid = ResultSize(lengths[batch[i]]);
                     results[batch[i]] = values.Slice(i * stride, valid).ToArray();
                 }
             }
@@ -392,7 +401,7 @@ public sealed class OnnxSequenceScorer : IDisposable
     {
         if (_workspaces.TryTake(out var workspace))
             return workspace;
-        workspace = new SequenceBatchWorkspace(_session, _plan, new[] { _plan.Output(_plan.PrimaryOutput) }, BatchSize);
+        workspace = new SequenceBatchWorkspace(_session, _plan, new[] { _returned }, BatchSize);
         _all.Add(workspace);
         return workspace;
     }

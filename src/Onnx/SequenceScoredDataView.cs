@@ -131,11 +131,15 @@ internal sealed class SequenceScoredDataView : IDataView
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < _parent._input.Schema.Count ? _main.IsColumnActive(_parent._input.Schema[column.Index]) : _ahead is not null;
+        public override bool IsColumnActive(DataViewSchema.Column column)
+        {
+            CheckColumn(column);
+            return column.Index < _parent._input.Schema.Count ? _main.IsColumnActive(_parent._input.Schema[column.Index]) : _ahead is not null;
+        }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
+            CheckColumn(column);
             int inputCount = _parent._input.Schema.Count;
             if (column.Index < inputCount)
                 return _main.GetGetter<TValue>(_parent._input.Schema[column.Index]);
@@ -187,6 +191,12 @@ internal sealed class SequenceScoredDataView : IDataView
                     $"The input view returned different rows on two passes (row {_main.Position}). Batched scoring needs a view that gives the same rows " +
                     "in the same order every time it is read; cache it first (mlContext.Data.Cache) if it does not.");
             return true;
+        }
+
+        private void CheckColumn(DataViewSchema.Column column)
+        {
+            if (column.Index < 0 || column.Index >= Schema.Count || Schema[column.Index].Name != column.Name)
+                throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' (index {column.Index}) is not a column of this view.");
         }
 
         private int RowInWindow()

@@ -92,20 +92,28 @@ public sealed class TextGenerator : IDisposable
         long[] ids = Vocabulary.Encode(tokens, "the text");
         _session.Reset();
         float[] logits = _session.Run(ids.AsSpan(0, ids.Length - 1));
-        int v = Vocabulary.Count;
+        return MeanNegativeLogLikelihood(logits, ids.AsSpan(1), Vocabulary.Count);
+    }
+
+    /// <summary>
+    /// Mean over steps of log-sum-exp(logits) − the logit of the token that came next (cross-entropy in nats, summed in double):
+    /// <paramref name="logits"/> holds one row of <paramref name="vocabulary"/> values per target.
+    /// </summary>
+    internal static double MeanNegativeLogLikelihood(ReadOnlySpan<float> logits, ReadOnlySpan<long> targets, int vocabulary)
+    {
         double total = 0;
-        for (int t = 0; t + 1 < ids.Length; t++)
+        for (int t = 0; t < targets.Length; t++)
         {
-            var row = logits.AsSpan(t * v, v);
+            var row = logits.Slice(t * vocabulary, vocabulary);
             float max = float.NegativeInfinity;
             foreach (float x in row)
                 max = Math.Max(max, x);
             double sum = 0;
             foreach (float x in row)
                 sum += Math.Exp(x - max);
-            total += max + Math.Log(sum) - row[(int)ids[t + 1]];
+            total += max + Math.Log(sum) - row[(int)targets[t]];
         }
-        return total / (ids.Length - 1);
+        return total / targets.Length;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetRnn.Onnx;
 using MlNetRnn.Trainers;
 using MlNetRnn.Transforms;
@@ -89,6 +90,47 @@ public sealed class LanguageModelTests : IClassFixture<SmallCharModelFixture>
             for (int k = 0; k < v; k++)
                 Assert.True(Math.Abs(step[k] - full[t * v + k]) <= 1e-5, $"step {t}, logit {k}: stepped {step[k]} full {full[t * v + k]}");
         }
+    }
+
+    [Fact]
+    public void BatchedLossesEqualTheStepByStepLossOfEachText()
+    {
+        var model = _fixture.Model;
+        var random = new Random(4);
+        // Texts of 2 to 200 characters from the training corpus (so every character is known), in no particular order of length.
+        var texts = Enumerable.Range(0, 37).Select(_ =>
+        {
+            int length = random.Next(2, 201), start = random.Next(0, _fixture.Corpus.Length - length);
+            return _fixture.Corpus.Substring(start, length);
+        }).ToArray();
+
+        double[] batched = model.Losses(texts, new OnnxScoringOptions { BatchSize = 8, LengthGroupingWindow = 2 });
+
+        Assert.Equal(texts.Length, batched.Length);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            double alone = model.Loss(texts[i]); // the stateful graph, one step after another: an independent path
+            Assert.True(Math.Abs(batched[i] - alone) <= 1e-5 + 1e-4 * Math.Abs(alone), $"text {i} ({texts[i].Length} chars): batched {batched[i]} vs {alone}");
+        }
+
+        // The lazy IDataView path gives the same numbers, in input order, next to the input columns.
+        var ml = new MLContext(seed: 1);
+        var view = model.TransformBatched(ml.Data.LoadFromEnumerable(texts.Select((t, i) => new NumberedText { Text = t, Number = i })),
+            options: new OnnxScoringOptions { BatchSize = 4 });
+        Assert.Equal(Enumerable.Range(0, texts.Length), view.GetColumn<int>("Number"));
+        var losses = view.GetColumn<float>("Loss").ToArray();
+        for (int i = 0; i < texts.Length; i++)
+            Assert.Equal(batched[i], losses[i], 4);
+        Assert.False(view.Schema.GetColumnOrNull("MlNetRnn.LmInputs").HasValue);
+
+        Assert.Contains("Text 1 has 1 token(s)", Assert.Throws<ArgumentException>(() => model.Losses(new[] { "ab", "a" })).Message);
+        Assert.Contains("never saw", Assert.Throws<ArgumentException>(() => model.Losses(new[] { "ab\u00e9\u00e9" })).Message);
+    }
+
+    private sealed class NumberedText
+    {
+        public string Text { get; set; } = "";
+        public int Number { get; set; }
     }
 
     [Fact]
