@@ -83,8 +83,9 @@ internal static class BenchJob
         };
 
         // 1b. Character language model: the estimator's BPTT loop vs the raw loop, same network, ids, batches and seed.
-        var (charRatio, charRatioRange, charOurs, charRaw, charLossDiff) = CharModelTraining(charTokens, repeats, console);
+        var (charRatio, charRatioRange, charOurs, charRaw, charLossDiff, lossesRatio, lossesRange) = CharModelTraining(charTokens, repeats, console);
         ranges["train_ratio_charlm"] = charRatioRange;
+        ranges["lm_losses_batched_vs_per_text"] = lossesRange;
 
         // 1c. Text classifier: GRU-128 over 200-word texts, batch 64, the estimator's loop vs a raw loop.
         var text = TextClassifierTraining(textRows, repeats, console);
@@ -160,6 +161,7 @@ internal static class BenchJob
             TrainRatioCharLm = Math.Round(charRatio, 3),
             TrainLossAbsDiffCharLm = charLossDiff,
             CharLmTokensPerSecond = Math.Round(charOurs),
+            LmLossesBatchedVsPerText = Math.Round(lossesRatio, 3),
             TrainRatioTextClassifier = Math.Round(textRatio, 3),
             TextClassifierBatchedVsMlNetRowPath = Math.Round(text.BatchedRowsPerSecond / text.RowPathRowsPerSecond, 3),
             TextClassifierRowsPerSecond = Math.Round(text.BatchedRowsPerSecond, 1),
@@ -191,6 +193,7 @@ internal static class BenchJob
         string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
         table.AddRow("train_ratio_forecaster", F(summary.TrainRatioForecaster), $"raw TorchSharp loop ({F(Median(rawTimes))} s vs Fit {F(Median(fitTimes))} s; final losses differ by {summary.TrainLossAbsDiffForecaster:G3})");
         table.AddRow("train_ratio_charlm", F(summary.TrainRatioCharLm ?? 0), $"raw TorchSharp BPTT loop, LSTM 2x{CharHidden}, seq {CharSequence}, batch {CharBatch} ({charOurs:F0} vs {charRaw:F0} tokens/s; losses differ by {charLossDiff:G3})");
+        table.AddRow("lm_losses_batched_vs_per_text", F(summary.LmLossesBatchedVsPerText ?? 0), "the language model's Loss called per text (stateful graph, one step after another), 256 texts of 100 characters");
         table.AddRow("train_ratio_textclf", F(summary.TrainRatioTextClassifier ?? 0), $"raw TorchSharp loop, GRU-128, 200 words, batch 64 ({textOurs:F0} vs {textRaw:F0} rows/s)");
         table.AddRow("textclf_batched_vs_mlnet_rowpath", F(summary.TextClassifierBatchedVsMlNetRowPath ?? 0), $"the classifier's Transform, one text per run ({text.BatchedRowsPerSecond:F0} vs {text.RowPathRowsPerSecond:F0} texts/s, 200 words, tokenising included)");
         table.AddRow("textclf_reviews_batched_vs_mlnet_rowpath", F(summary.TextClassifierReviewsBatchedVsMlNetRowPath ?? 0), $"the same on the embedded review sentences, default classifier ({text.ReviewBatchedRowsPerSecond:F0} vs {text.ReviewRowPathRowsPerSecond:F0} texts/s)");
@@ -213,7 +216,7 @@ internal static class BenchJob
     }
 
     /// <summary>Training throughput of the language-model estimator's loop ÷ the raw loop, alternating runs; medians and range.</summary>
-    private static (double Ratio, double[] Range, double Ours, double Raw, double LossDiff) CharModelTraining(int tokens, int repeats, IAnsiConsole console)
+    private static (double Ratio, double[] Range, double Ours, double Raw, double LossDiff, double LossesRatio, double[] LossesRange) CharModelTraining(int tokens, int repeats, IAnsiConsole console)
     {
         string corpus = Generate.EmbeddedCorpus.TinyShakespeare()[..tokens];
         var vocabulary = Transforms.Vocabulary.Build(Transforms.TextUnits.Split(corpus, Transforms.TextUnit.Character));
@@ -240,7 +243,15 @@ internal static class BenchJob
         }
         console.MarkupLine($"language model: {tokens:N0} characters per pass, LSTM {CharLayers}x{CharHidden}, alternating runs...");
         var (ours, raw) = AlternateRates(Ours, Raw, Math.Max(1, repeats / 2));
-        return (Median(ours) / Median(raw), Range(ours.Zip(raw, (o, w) => o / w)), Median(ours), Median(raw), Math.Abs(ourLoss - rawLoss));
+
+        // Scoring texts with the fitted model: Losses (batched, lengths graph) vs Loss per text (the stateful graph, one step after another).
+        using var scoringModel = ml.Rnn().LanguageModel(options).Fit(corpus);
+        var random = new Random(2);
+        var texts = Enumerable.Range(0, 256).Select(_ => corpus.Substring(random.Next(0, corpus.Length - 100), 100)).ToArray();
+        console.MarkupLine("language model: loss of 256 texts of 100 characters, Losses vs Loss per text...");
+        var scoring = TimePair(() => scoringModel.Losses(texts), () => { foreach (var t in texts) scoringModel.Loss(t); }, Math.Max(3, repeats / 2));
+        return (Median(ours) / Median(raw), Range(ours.Zip(raw, (o, w) => o / w)), Median(ours), Median(raw), Math.Abs(ourLoss - rawLoss),
+            Median(scoring.B) / Median(scoring.A), Range(scoring.B.Zip(scoring.A, (r, o) => r / o)));
     }
 
     private sealed class TextRow

@@ -14,6 +14,8 @@ internal sealed record BenchSummary
     [JsonPropertyName("train_ratio_charlm")] public double? TrainRatioCharLm { get; init; }
     /// <summary>Difference of the pass's mean training loss between the two (0 means the same computation).</summary>
     [JsonPropertyName("train_loss_abs_diff_charlm")] public double? TrainLossAbsDiffCharLm { get; init; }
+    /// <summary>Language model: Losses over 256 texts ÷ Loss called per text (higher is better).</summary>
+    [JsonPropertyName("lm_losses_batched_vs_per_text")] public double? LmLossesBatchedVsPerText { get; init; }
     [JsonPropertyName("charlm_train_tokens_per_second")] public double? CharLmTokensPerSecond { get; init; }
     /// <summary>Text-classifier training loop rows/s ÷ a raw TorchSharp loop on batches of the same shape (higher is better).</summary>
     [JsonPropertyName("train_ratio_textclf")] public double? TrainRatioTextClassifier { get; init; }
