@@ -109,7 +109,7 @@ public sealed class LanguageModelTests : IClassFixture<SmallCharModelFixture>
         Assert.Equal(texts.Length, batched.Length);
         for (int i = 0; i < texts.Length; i++)
         {
-            double alone = model.Loss(texts[i]); // the stateful graph, one step after another: an independent path
+            double alone = model.Loss(texts[i]); // the stateful graph (state inputs, no lengths), one text per run: another graph and path
             Assert.True(Math.Abs(batched[i] - alone) <= 1e-5 + 1e-4 * Math.Abs(alone), $"text {i} ({texts[i].Length} chars): batched {batched[i]} vs {alone}");
         }
 

@@ -193,7 +193,7 @@ internal static class BenchJob
         string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
         table.AddRow("train_ratio_forecaster", F(summary.TrainRatioForecaster), $"raw TorchSharp loop ({F(Median(rawTimes))} s vs Fit {F(Median(fitTimes))} s; final losses differ by {summary.TrainLossAbsDiffForecaster:G3})");
         table.AddRow("train_ratio_charlm", F(summary.TrainRatioCharLm ?? 0), $"raw TorchSharp BPTT loop, LSTM 2x{CharHidden}, seq {CharSequence}, batch {CharBatch} ({charOurs:F0} vs {charRaw:F0} tokens/s; losses differ by {charLossDiff:G3})");
-        table.AddRow("lm_losses_batched_vs_per_text", F(summary.LmLossesBatchedVsPerText ?? 0), "the language model's Loss called per text (stateful graph, one step after another), 256 texts of 100 characters");
+        table.AddRow("lm_losses_batched_vs_per_text", F(summary.LmLossesBatchedVsPerText ?? 0), "the language model's Loss called per text (the stateful graph, one run of batch 1 per text), 256 texts of 100 characters");
         table.AddRow("train_ratio_textclf", F(summary.TrainRatioTextClassifier ?? 0), $"raw TorchSharp loop, GRU-128, 200 words, batch 64 ({textOurs:F0} vs {textRaw:F0} rows/s)");
         table.AddRow("textclf_batched_vs_mlnet_rowpath", F(summary.TextClassifierBatchedVsMlNetRowPath ?? 0), $"the classifier's Transform, one text per run ({text.BatchedRowsPerSecond:F0} vs {text.RowPathRowsPerSecond:F0} texts/s, 200 words, tokenising included)");
         table.AddRow("textclf_reviews_batched_vs_mlnet_rowpath", F(summary.TextClassifierReviewsBatchedVsMlNetRowPath ?? 0), $"the same on the embedded review sentences, default classifier ({text.ReviewBatchedRowsPerSecond:F0} vs {text.ReviewRowPathRowsPerSecond:F0} texts/s)");
@@ -244,7 +244,7 @@ internal static class BenchJob
         console.MarkupLine($"language model: {tokens:N0} characters per pass, LSTM {CharLayers}x{CharHidden}, alternating runs...");
         var (ours, raw) = AlternateRates(Ours, Raw, Math.Max(1, repeats / 2));
 
-        // Scoring texts with the fitted model: Losses (batched, lengths graph) vs Loss per text (the stateful graph, one step after another).
+        // Scoring texts with the fitted model: Losses (batched, lengths graph) vs Loss per text (the stateful graph, one run of batch 1 per text).
         using var scoringModel = ml.Rnn().LanguageModel(options).Fit(corpus);
         var random = new Random(2);
         var texts = Enumerable.Range(0, 256).Select(_ => corpus.Substring(random.Next(0, corpus.Length - 100), 100)).ToArray();
