@@ -141,10 +141,28 @@ internal sealed class SequenceBatchWorkspace : IDisposable
     /// <summary>Tensors over the first rows of the workspace's buffers for one batch shape, bound to the session.</summary>
     private sealed class BatchView : IDisposable
     {
-        private readonly OrtValue _lengthValue;
-        private readonly OrtValue[] _outputValues;
+        private OrtValue? _lengthValue;
+        private OrtValue?[] _outputValues = Array.Empty<OrtValue?>();
 
         public BatchView(SequenceBatchWorkspace owner, int rows, int width, int steps)
+        {
+            try
+            {
+                Build(owner, rows, width, steps);
+            }
+            catch
+            {
+                // A failure halfway (for example an output ONNX Runtime refuses to bind) must not leave native values behind.
+                Dispose();
+                throw;
+            }
+        }
+
+        public OrtValue Input { get; private set; } = null!;
+
+        public OrtIoBinding Binding { get; private set; } = null!;
+
+        private void Build(SequenceBatchWorkspace owner, int rows, int width, int steps)
         {
             var plan = owner._plan;
             Input = plan.InputKind switch
@@ -158,7 +176,7 @@ internal sealed class SequenceBatchWorkspace : IDisposable
             Binding = owner._session.CreateIoBinding();
             Binding.BindInput(plan.InputName, Input);
             Binding.BindInput(SequenceOnnxNames.Lengths, _lengthValue);
-            _outputValues = new OrtValue[owner._outputs.Length];
+            _outputValues = new OrtValue?[owner._outputs.Length];
             for (int k = 0; k < owner._outputs.Length; k++)
             {
                 var output = owner._outputs[k];
@@ -171,17 +189,13 @@ internal sealed class SequenceBatchWorkspace : IDisposable
             }
         }
 
-        public OrtValue Input { get; }
-
-        public OrtIoBinding Binding { get; }
-
         public void Dispose()
         {
-            Binding.Dispose();
-            Input.Dispose();
-            _lengthValue.Dispose();
+            Binding?.Dispose();
+            Input?.Dispose();
+            _lengthValue?.Dispose();
             foreach (var value in _outputValues)
-                value.Dispose();
+                value?.Dispose();
         }
     }
 }
