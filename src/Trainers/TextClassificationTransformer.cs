@@ -85,8 +85,9 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     /// memory on inputs of any length). ML.NET's own steps (normalising, tokenising, the label columns) are this model's, unchanged.
     /// </summary>
     /// <remarks>
-    /// Use it to score data sets (evaluation, bulk prediction); it is several times faster than <see cref="Transform"/>, whose
-    /// OnnxTransformer runs one text per call. The view is not saveable (save this transformer instead). The first call with given
+    /// Use it to score data sets (evaluation, bulk prediction) of longer texts: measured on 2 CPU cores it scored 200-word texts
+    /// 1.4–1.8x as fast as <see cref="Transform"/> (whose OnnxTransformer runs one text per call) and dozen-word sentences about as
+    /// fast, since the network's per-call cost is small there and ML.NET's per-row steps around it stay. The view is not saveable (save this transformer instead). The first call with given
     /// options opens an ONNX Runtime session; later calls with equal options reuse it; all are released when this transformer is disposed.
     /// </remarks>
     /// <param name="input">Data with the text column the model was trained on.</param>
