@@ -28,6 +28,7 @@ public sealed class NotebookTests
         Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("data:image/png;base64,", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("bag of words (ML.NET)", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s == "reloaded model gives the same probabilities: True");
+        Assert.Contains(globals.Displayed, d => d is string s && s == "batched predictions equal row-by-row ones: True");
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "classification", "reviews.onnx")));
     }
 
