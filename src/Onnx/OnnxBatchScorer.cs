@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
@@ -21,8 +20,7 @@ namespace MlNetRnn.Onnx;
 public sealed class OnnxBatchScorer : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly ConcurrentBag<Workspace> _workspaces = new();
-    private readonly ConcurrentBag<Workspace> _all = new();
+    private readonly WorkspacePool<Workspace> _workspaces;
     private readonly long[] _inputRowShape;
     private readonly long[] _outputRowShape;
     private bool _disposed;
@@ -41,6 +39,7 @@ public sealed class OnnxBatchScorer : IDisposable
         settings.Validate();
         BatchSize = settings.BatchSize;
         _session = OnnxSessionFactory.Create(modelBytes, settings.Device, out var resolved, out string? note, settings.Apply);
+        _workspaces = new WorkspacePool<Workspace>(() => new Workspace(this));
         try
         {
             Device = resolved;
@@ -151,8 +150,7 @@ public sealed class OnnxBatchScorer : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        foreach (var workspace in _all)
-            workspace.Dispose();
+        _workspaces.Dispose();
         _session.Dispose();
     }
 
@@ -175,7 +173,7 @@ public sealed class OnnxBatchScorer : IDisposable
         int rows = inputs.Length / InputWidth;
         if (rows == 0)
             return;
-        var workspace = Rent();
+        var workspace = _workspaces.Rent();
         try
         {
             for (int start = 0; start < rows; start += BatchSize)
@@ -189,17 +187,8 @@ public sealed class OnnxBatchScorer : IDisposable
         }
         finally
         {
-            _workspaces.Add(workspace);
+            _workspaces.Return(workspace);
         }
-    }
-
-    private Workspace Rent()
-    {
-        if (_workspaces.TryTake(out var workspace))
-            return workspace;
-        workspace = new Workspace(this);
-        _all.Add(workspace);
-        return workspace;
     }
 
     private static string Single(IEnumerable<string> names, string what)

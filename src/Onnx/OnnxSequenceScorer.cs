@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
@@ -23,8 +22,7 @@ public sealed class OnnxSequenceScorer : IDisposable
     private readonly InferenceSession _session;
     private readonly SequenceScoringPlan _plan;
     private readonly SequenceOutput _returned;
-    private readonly ConcurrentBag<SequenceBatchWorkspace> _workspaces = new();
-    private readonly ConcurrentBag<SequenceBatchWorkspace> _all = new();
+    private readonly WorkspacePool<SequenceBatchWorkspace> _workspaces;
     private bool _disposed;
 
     /// <summary>Creates a scorer for model bytes with a <c>lengths</c> input (<see cref="SequenceModelDescription.UsesLengths"/>).</summary>
@@ -61,6 +59,7 @@ public sealed class OnnxSequenceScorer : IDisposable
             _session.Dispose();
             throw;
         }
+        _workspaces = new WorkspacePool<SequenceBatchWorkspace>(() => new SequenceBatchWorkspace(_session, _plan, new[] { _returned }, BatchSize));
         Device = resolved;
         DeviceNote = note;
     }
@@ -291,7 +290,7 @@ public sealed class OnnxSequenceScorer : IDisposable
         }
         // Rows of similar length share a batch, so padding (and the work spent on it) stays small; a stable sort keeps ties in input order.
         var order = Enumerable.Range(0, count).OrderBy(r => _plan.FedSteps(lengths[r])).ToArray();
-        var workspace = Rent();
+        var workspace = _workspaces.Rent();
         try
         {
             foreach (var batch in order.Chunk(BatchSize))
@@ -312,7 +311,7 @@ public sealed class OnnxSequenceScorer : IDisposable
         }
         finally
         {
-            _workspaces.Add(workspace);
+            _workspaces.Return(workspace);
         }
         return results;
     }
@@ -339,7 +338,7 @@ public sealed class OnnxSequenceScorer : IDisposable
         var pool = System.Buffers.ArrayPool<int>.Shared;
         int[] inputStart = pool.Rent(count), order = pool.Rent(count), outputStart = pool.Rent(count);
         long[] keys = System.Buffers.ArrayPool<long>.Shared.Rent(count);
-        var workspace = Rent();
+        var workspace = _workspaces.Rent();
         try
         {
             long input = 0, output = 0;
@@ -389,21 +388,12 @@ public sealed class OnnxSequenceScorer : IDisposable
         }
         finally
         {
-            _workspaces.Add(workspace);
+            _workspaces.Return(workspace);
             pool.Return(inputStart);
             pool.Return(order);
             pool.Return(outputStart);
             System.Buffers.ArrayPool<long>.Shared.Return(keys);
         }
-    }
-
-    private SequenceBatchWorkspace Rent()
-    {
-        if (_workspaces.TryTake(out var workspace))
-            return workspace;
-        workspace = new SequenceBatchWorkspace(_session, _plan, new[] { _returned }, BatchSize);
-        _all.Add(workspace);
-        return workspace;
     }
 
     private void Require(SequenceInputKind kind)
@@ -425,8 +415,7 @@ public sealed class OnnxSequenceScorer : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        foreach (var workspace in _all)
-            workspace.Dispose();
+        _workspaces.Dispose();
         _session.Dispose();
     }
 }

@@ -10,60 +10,34 @@ namespace MlNetRnn.Onnx;
 /// second cursor over the input reads the next window of rows ahead, the window is sorted by length and scored in batches, and the
 /// results are handed out in input order; memory stays bounded by one window however long the input is.
 /// </summary>
-internal sealed class SequenceScoredDataView : IDataView
+internal sealed class SequenceScoredDataView : ReadAheadScoredDataView
 {
     private readonly OnnxSequenceScorer _scorer;
-    private readonly IDataView _input;
     private readonly DataViewSchema.Column _source;
     private readonly SequenceOutput[] _outputs;
 
     public SequenceScoredDataView(OnnxSequenceScorer scorer, IDataView input, string inputColumnName, SequenceOutput[] outputs, string[] columnNames)
+        : this(scorer, input, RequireInput(input.Schema, inputColumnName, scorer.Plan), outputs, columnNames)
+    {
+    }
+
+    private SequenceScoredDataView(OnnxSequenceScorer scorer, IDataView input, DataViewSchema.Column source, SequenceOutput[] outputs, string[] columnNames)
+        : base(input, source, outputs.Select((o, k) => (columnNames[k], ColumnType(o))))
     {
         _scorer = scorer;
-        _input = input;
+        _source = source;
         _outputs = outputs;
-        _source = RequireInput(input.Schema, inputColumnName, scorer.Plan);
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(input.Schema);
-        for (int k = 0; k < outputs.Length; k++)
-        {
-            var item = outputs[k].IsFloat ? NumberDataViewType.Single : NumberDataViewType.Int64;
-            // Per-step outputs hold each row's valid steps only, so their length varies by row.
-            builder.AddColumn(columnNames[k], outputs[k].PerStep ? new VectorDataViewType(item) : new VectorDataViewType(item, outputs[k].Inner));
-        }
-        Schema = builder.ToSchema();
     }
 
-    public DataViewSchema Schema { get; }
+    protected override ScoringWindow CreateWindow(DataViewRowCursor ahead) =>
+        new WindowStore(this, ahead, _scorer.BatchSize * _scorer.GroupingWindow);
 
-    // Rows are scored in input order; a shuffled cursor would break the pairing of the two input cursors.
-    public bool CanShuffle => false;
-
-    public long? GetRowCount() => _input.GetRowCount();
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    // Per-step outputs hold each row's valid steps only, so their length varies by row.
+    private static DataViewType ColumnType(SequenceOutput output)
     {
-        var needed = columnsNeeded.ToList();
-        int inputCount = _input.Schema.Count;
-        bool outputActive = needed.Any(c => c.Index >= inputCount);
-        var inputNeeded = needed.Where(c => c.Index < inputCount).Select(c => _input.Schema[c.Index]).ToList();
-        DataViewRowCursor? main = null, ahead = null;
-        try
-        {
-            main = _input.GetRowCursor(inputNeeded);
-            ahead = outputActive ? _input.GetRowCursor(new[] { _source }) : null;
-            return new Cursor(this, main, ahead);
-        }
-        catch
-        {
-            main?.Dispose();
-            ahead?.Dispose();
-            throw;
-        }
+        var item = output.IsFloat ? NumberDataViewType.Single : NumberDataViewType.Int64;
+        return output.PerStep ? new VectorDataViewType(item) : new VectorDataViewType(item, output.Inner);
     }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        new[] { GetRowCursor(columnsNeeded, rand) };
 
     private static DataViewSchema.Column RequireInput(DataViewSchema schema, string name, SequenceScoringPlan plan)
     {
@@ -91,146 +65,11 @@ internal sealed class SequenceScoredDataView : IDataView
         return column;
     }
 
-    private sealed class Cursor : DataViewRowCursor
-    {
-        private readonly SequenceScoredDataView _parent;
-        private readonly DataViewRowCursor _main;
-        private readonly DataViewRowCursor? _ahead;
-        private readonly ValueGetter<DataViewRowId> _mainId;
-        private readonly SequenceBatchWorkspace? _workspace;
-        private readonly WindowStore? _window;
-        private long _windowStart;
-        private bool _faulted;
-
-        public Cursor(SequenceScoredDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead)
-        {
-            _parent = parent;
-            _main = main;
-            _ahead = ahead;
-            _mainId = main.GetIdGetter();
-            if (ahead is not null)
-            {
-                _workspace = parent._scorer.CreateWorkspace(parent._outputs);
-                try
-                {
-                    _window = new WindowStore(parent, ahead, parent._scorer.BatchSize * parent._scorer.GroupingWindow);
-                }
-                catch
-                {
-                    _workspace.Dispose();
-                    throw;
-                }
-            }
-        }
-
-        public override DataViewSchema Schema => _parent.Schema;
-
-        public override long Position => _main.Position;
-
-        public override long Batch => _main.Batch;
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
-
-        public override bool IsColumnActive(DataViewSchema.Column column)
-        {
-            CheckColumn(column);
-            return column.Index < _parent._input.Schema.Count ? _main.IsColumnActive(_parent._input.Schema[column.Index]) : _ahead is not null;
-        }
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            CheckColumn(column);
-            int inputCount = _parent._input.Schema.Count;
-            if (column.Index < inputCount)
-                return _main.GetGetter<TValue>(_parent._input.Schema[column.Index]);
-            if (_ahead is null)
-                throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
-            int k = column.Index - inputCount;
-            if (_parent._outputs[k].IsFloat)
-            {
-                if (typeof(TValue) != typeof(VBuffer<float>))
-                    throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; ask for VBuffer<float>, not {typeof(TValue).Name}.");
-                ValueGetter<VBuffer<float>> floats = (ref VBuffer<float> value) => Copy(_window!.FloatResult(k, RowInWindow()), ref value);
-                return (ValueGetter<TValue>)(Delegate)floats;
-            }
-            if (typeof(TValue) != typeof(VBuffer<long>))
-                throw new InvalidOperationException($"Column '{column.Name}' is a vector of Int64; ask for VBuffer<long>, not {typeof(TValue).Name}.");
-            ValueGetter<VBuffer<long>> longs = (ref VBuffer<long> value) => Copy(_window!.Int64Result(k, RowInWindow()), ref value);
-            return (ValueGetter<TValue>)(Delegate)longs;
-        }
-
-        public override bool MoveNext()
-        {
-            if (!_main.MoveNext())
-                return false;
-            if (_window is null)
-                return true;
-            if (_faulted)
-                throw new InvalidOperationException("An earlier row of this cursor could not be scored (see that exception); open a new cursor.");
-            if (_main.Position >= _windowStart + _window.Count)
-            {
-                ObjectDisposedException.ThrowIf(_parent._scorer.IsDisposed, _parent._scorer);
-                _windowStart = _main.Position;
-                try
-                {
-                    _window.ScoreNext(_workspace!, _windowStart);
-                }
-                catch
-                {
-                    // The window is half read: its rows must not be handed out with another window's results.
-                    _faulted = true;
-                    throw;
-                }
-            }
-            // The two passes over the input must see the same rows; a source that changes between passes would pair rows with
-            // other rows' scores.
-            DataViewRowId id = default;
-            _mainId(ref id);
-            if (!id.Equals(_window.RowId(RowInWindow())))
-                throw new InvalidOperationException(
-                    $"The input view returned different rows on two passes (row {_main.Position}). Batched scoring needs a view that gives the same rows " +
-                    "in the same order every time it is read; cache it first (mlContext.Data.Cache) if it does not.");
-            return true;
-        }
-
-        private void CheckColumn(DataViewSchema.Column column)
-        {
-            if (column.Index < 0 || column.Index >= Schema.Count || Schema[column.Index].Name != column.Name)
-                throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' (index {column.Index}) is not a column of this view.");
-        }
-
-        private int RowInWindow()
-        {
-            long index = _main.Position - _windowStart;
-            if (_main.Position < 0 || index >= _window!.Count)
-                throw new InvalidOperationException("The cursor is not on a row: call MoveNext first (and only while it returns true).");
-            return (int)index;
-        }
-
-        private static void Copy<T>(ReadOnlySpan<T> values, ref VBuffer<T> destination)
-        {
-            var editor = VBufferEditor.Create(ref destination, values.Length);
-            values.CopyTo(editor.Values);
-            destination = editor.Commit();
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _main.Dispose();
-                _ahead?.Dispose();
-                _workspace?.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-    }
-
     /// <summary>
     /// One window of input rows copied out of the read-ahead cursor (the upstream may reuse its buffers), and their results. Every array
     /// only grows, so a long run of similar windows allocates nothing.
     /// </summary>
-    private sealed class WindowStore
+    private sealed class WindowStore : ScoringWindow
     {
         private readonly SequenceScoredDataView _parent;
         private readonly DataViewRowCursor _ahead;
@@ -258,6 +97,7 @@ internal sealed class SequenceScoredDataView : IDataView
         private ReadOnlyMemory<char>[] _denseTokens = Array.Empty<ReadOnlyMemory<char>>();
         private int[] _intValues = Array.Empty<int>();
         private readonly int[] _written;
+        private readonly SequenceBatchWorkspace _workspace;
         // Inputs of the window, one row after another: ids (also the lengths of string tokens), features, or characters.
         private long[] _ids = Array.Empty<long>();
         private float[] _values = Array.Empty<float>();
@@ -299,20 +139,34 @@ internal sealed class SequenceScoredDataView : IDataView
             _floatResults = Enumerable.Range(0, outputs).Select(_ => Array.Empty<float>()).ToArray();
             _longResults = Enumerable.Range(0, outputs).Select(_ => Array.Empty<long>()).ToArray();
             _written = new int[outputs];
+            _workspace = _scorer.CreateWorkspace(parent._outputs);
         }
 
-        /// <summary>Rows in the current window.</summary>
-        public int Count { get; private set; }
+        public override ValueGetter<TValue> GetGetter<TValue>(int added, string name, Func<int> row)
+        {
+            if (_parent._outputs[added].IsFloat)
+            {
+                RequireType<TValue, VBuffer<float>>(name, "a vector of Single");
+                ValueGetter<VBuffer<float>> floats = (ref VBuffer<float> value) => Copy(FloatResult(added, row()), ref value);
+                return (ValueGetter<TValue>)(Delegate)floats;
+            }
+            RequireType<TValue, VBuffer<long>>(name, "a vector of Int64");
+            ValueGetter<VBuffer<long>> longs = (ref VBuffer<long> value) => Copy(Int64Result(added, row()), ref value);
+            return (ValueGetter<TValue>)(Delegate)longs;
+        }
 
-        public DataViewRowId RowId(int row) => _rowIds[row];
+        public override void Dispose() => _workspace.Dispose();
+
+        public override DataViewRowId RowId(int row) => _rowIds[row];
 
         public ReadOnlySpan<float> FloatResult(int output, int row) => _floatResults[output].AsSpan(_resultStart[output][row], _resultLength[output][row]);
 
         public ReadOnlySpan<long> Int64Result(int output, int row) => _longResults[output].AsSpan(_resultStart[output][row], _resultLength[output][row]);
 
-        /// <summary>Reads the next window (its first row is at <paramref name="firstPosition"/>) and scores it.</summary>
-        public void ScoreNext(SequenceBatchWorkspace workspace, long firstPosition)
+        public override void ScoreNext(long firstPosition)
         {
+            ObjectDisposedException.ThrowIf(_scorer.IsDisposed, _scorer);
+            var workspace = _workspace;
             Count = 0;
             _inputStart[0] = 0;
             while (Count < _capacity && _ahead.MoveNext())
@@ -321,9 +175,6 @@ internal sealed class SequenceScoredDataView : IDataView
                 _lengths[Count] = ReadRow(Count, firstPosition + Count);
                 Count++;
             }
-            if (Count == 0)
-                throw new InvalidOperationException(
-                    $"The input view ended early on its second pass (at row {firstPosition}). Batched scoring needs a view that gives the same rows every time it is read.");
             // Sort by length (the row number breaks ties, so the order is deterministic) and score in batches of similar length.
             for (int r = 0; r < Count; r++)
             {

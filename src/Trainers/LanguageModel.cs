@@ -29,9 +29,7 @@ public sealed class LanguageModel : IDisposable
     private readonly byte[] _onnx;
     private readonly TextGenerator _generator;
     private readonly object _gate = new();
-    private readonly Dictionary<(int, int, ExecutionDevice, int?, int?, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel), OnnxSequenceScorer> _scorers = new();
-    private byte[]? _batchModel;
-    private bool _disposed;
+    private readonly SequenceScorerCache _scorers;
 
     private LanguageModel(byte[] onnx, TextGenerator generator, TrainingHistory? history, ParityReport? parity, double? tokensPerSecond)
     {
@@ -40,6 +38,7 @@ public sealed class LanguageModel : IDisposable
         History = history;
         Parity = parity;
         TrainTokensPerSecond = tokensPerSecond;
+        _scorers = new SequenceScorerCache(BatchModel, SequenceOnnxNames.Logits);
     }
 
     internal static LanguageModel Create(byte[] onnx, TrainingHistory history, ParityReport parity, double tokensPerSecond, ExecutionDevice device, IChannel channel)
@@ -219,24 +218,14 @@ public sealed class LanguageModel : IDisposable
         return Vocabulary.Encode(tokens, what);
     }
 
-    private OnnxSequenceScorer BatchScorer(OnnxScoringOptions? options)
+    private OnnxSequenceScorer BatchScorer(OnnxScoringOptions? options) => _scorers.Get(options, this);
+
+    // The saved graph carries state in and out for step-by-step generation; batch scoring wants the same weights with a lengths
+    // input instead, so the model is re-exported (once, in memory).
+    private byte[] BatchModel()
     {
-        var settings = options ?? new OnnxScoringOptions();
-        lock (_scorers)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var key = settings.Key();
-            if (_scorers.TryGetValue(key, out var scorer))
-                return scorer;
-            // The saved graph carries state in and out for step-by-step generation; batch scoring wants the same weights with a
-            // lengths input instead, so the model is re-exported once.
-            if (_batchModel is null)
-            {
-                var imported = OnnxModelImporter.Import(_onnx);
-                _batchModel = SequenceOnnxExporter.Export(imported.Sequence! with { UsesLengths = true, ExposesState = false }, imported.Weights, imported.ExtraMetadata);
-            }
-            return _scorers[key] = new OnnxSequenceScorer(_batchModel, settings, SequenceOnnxNames.Logits);
-        }
+        var imported = OnnxModelImporter.Import(_onnx);
+        return SequenceOnnxExporter.Export(imported.Sequence! with { UsesLengths = true, ExposesState = false }, imported.Weights, imported.ExtraMetadata);
     }
 
     private sealed class LossText
@@ -278,13 +267,7 @@ public sealed class LanguageModel : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_scorers)
-        {
-            _disposed = true;
-            foreach (var scorer in _scorers.Values)
-                scorer.Dispose();
-            _scorers.Clear();
-        }
+        _scorers.Dispose();
         _generator.Dispose();
     }
 }

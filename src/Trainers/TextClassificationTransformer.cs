@@ -27,7 +27,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     private readonly TransformerChain<ITransformer> _chain;
     private readonly byte[] _onnx;
     private readonly string? _ownedModelFile;
-    private readonly Dictionary<(int, int, ExecutionDevice, int?, int?, GraphOptimizationLevel), OnnxSequenceScorer> _batchScorers = new();
+    private readonly SequenceScorerCache _batchScorers;
     private bool _disposed;
 
     private TextClassificationTransformer(MLContext mlContext, TransformerChain<ITransformer> chain, byte[] onnx, bool binary, string[] labels,
@@ -42,6 +42,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         History = history;
         Parity = parity;
         _ownedModelFile = ownedModelFile;
+        _batchScorers = new SequenceScorerCache(() => _onnx);
     }
 
     /// <summary>True for a Boolean label (sigmoid head), false for a key label (softmax head).</summary>
@@ -104,18 +105,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         IDataView data = input;
         for (int i = 0; i < onnxAt; i++)
             data = steps[i].Transform(data);
-        var settings = options ?? new OnnxScoringOptions();
-        OnnxSequenceScorer scorer;
-        lock (_batchScorers)
-        {
-            // Checked again under the lock, so a concurrent Dispose cannot miss a scorer added here.
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            // One session per distinct setting, kept for the transformer's life: opening one (graph optimisation, the vocabulary
-            // table) costs about as much as scoring a few hundred texts.
-            var key = settings.Key();
-            if (!_batchScorers.TryGetValue(key, out scorer!))
-                _batchScorers[key] = scorer = new OnnxSequenceScorer(_onnx, settings);
-        }
+        var scorer = _batchScorers.Get(options, this);
         // The scorer adds the columns ML.NET's OnnxTransformer would (same names and shapes), so the fitted steps after it apply unchanged.
         var outputs = IsBinary
             ? new[] { Pair(SequenceOnnxNames.Logits), Pair(SequenceOnnxNames.Probabilities) }
@@ -263,13 +253,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         _disposed = true;
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
-        lock (_batchScorers)
-        {
-            _disposed = true;
-            foreach (var scorer in _batchScorers.Values)
-                scorer.Dispose();
-            _batchScorers.Clear();
-        }
+        _batchScorers.Dispose();
         TemporaryModelFile.TryDelete(_ownedModelFile);
         GC.SuppressFinalize(this);
     }

@@ -176,6 +176,46 @@ public sealed class SequenceScoredDataViewTests
     }
 
     [Fact]
+    public void AViewThatShrinksBetweenPassesIsReportedAndTheCursorStops()
+    {
+        using var scorer = new OnnxSequenceScorer(TokenModel(SequencePooling.LastStep, 3), new OnnxScoringOptions { BatchSize = 2, LengthGroupingWindow = 1 });
+        var rows = Rows(6, 5, 2);
+        int passes = 0;
+        // Each enumeration is one pass; the second (the read-ahead cursor) gives only 3 of the 6 rows.
+        IEnumerable<IdRow> Source()
+        {
+            int take = passes++ == 0 ? rows.Length : 3;
+            foreach (var r in rows.Take(take))
+                yield return new IdRow { Ids = r };
+        }
+        var view = scorer.Transform(_ml.Data.LoadFromEnumerable(Source()), "Ids", "P");
+        var column = view.Schema["P"];
+        using var cursor = view.GetRowCursor(new[] { column });
+
+        for (int i = 0; i < 3; i++)
+            Assert.True(cursor.MoveNext());
+        Assert.Contains("ended early on its second pass (at row 3)", Assert.Throws<InvalidOperationException>(() => cursor.MoveNext()).Message);
+        Assert.Contains("open a new cursor", Assert.Throws<InvalidOperationException>(() => cursor.MoveNext()).Message);
+    }
+
+    [Fact]
+    public void TheScorerCacheKeepsOneScorerPerSettingAndReleasesThemAll()
+    {
+        byte[] model = TokenModel(SequencePooling.LastStep, 3);
+        int made = 0;
+        var cache = new SequenceScorerCache(() => { made++; return model; });
+        var a = cache.Get(new OnnxScoringOptions { BatchSize = 8 }, this);
+        Assert.Same(a, cache.Get(new OnnxScoringOptions { BatchSize = 8 }, this));
+        var b = cache.Get(null, this);
+        Assert.NotSame(a, b);
+        Assert.Equal(1, made); // the model bytes are made once
+
+        cache.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => cache.Get(null, this));
+        Assert.Throws<ObjectDisposedException>(() => a.Score(new[] { new long[] { 1 } }));
+    }
+
+    [Fact]
     public void AnOutputNamedTwiceIsRefused()
     {
         using var scorer = new OnnxSequenceScorer(TokenModel(SequencePooling.LastStep, 3));
