@@ -144,6 +144,10 @@ public sealed class OnnxSequenceScorerTests
         Assert.Contains("take 9 values; the output span holds 6", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3 }, new[] { 1, 1, 1 }, outputs)).Message);
         Assert.Contains("Row 1 holds token id 99", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 99 }, new[] { 1, 1 }, outputs)).Message);
         Assert.Equal(0, scorer.Score(ReadOnlySpan<long>.Empty, ReadOnlySpan<int>.Empty, outputs));
+        Assert.Contains("LengthGroupingWindow must be between 1 and 1024 batches; got 0",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxSequenceScorer(model, new OnnxScoringOptions { LengthGroupingWindow = 0 })).Message);
+        Assert.Contains("65536 × 32 is over 1,048,576",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxSequenceScorer(model, new OnnxScoringOptions { BatchSize = 65536, LengthGroupingWindow = 32 })).Message);
         Assert.Contains("No lengths were given, but the input holds 3 values", Assert.Throws<ArgumentException>(() => scorer.Score(new long[] { 1, 2, 3 }, ReadOnlySpan<int>.Empty, outputs)).Message);
 
         // MaxSteps truncates token input only; a features model refuses it when it is exported.
