@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using MlNetRnn.Trainers.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,128 +20,38 @@ internal sealed record LanguageModelTrainingResult(TrainingHistory History, doub
 internal static class LanguageModelTrainingLoop
 {
     public static LanguageModelTrainingResult Train(RecurrentSequenceNetwork network, Device device, long[] trainIds, long[] validationIds,
-        LanguageModelSettings settings, IProgress<LanguageModelProgress>? progress, Action<string>? log, CancellationToken cancellationToken)
+        LanguageModelSettings settings, IProgress<LanguageModelProgress>? progress, Action<string>? log, CancellationToken cancellationToken,
+        CheckpointStore? checkpoints = null)
     {
-        int vocabulary = network.Description.OutputSize;
-        var total = Stopwatch.StartNew();
-        var training = new Stopwatch();
-        using var train = Streams(trainIds, settings.BatchSize, device);
+        using var source = new StreamBatchSource(network, trainIds, settings.BatchSize, settings.SequenceLength, device);
         using var validation = validationIds.Length >= 2 ? Streams(validationIds, settings.BatchSize, device) : null;
-        long columns = train.shape[1];
-        int batchesPerEpoch = (int)((columns - 2) / settings.SequenceLength + 1);
-
-        using var optimizer = torch.optim.Adam(network.parameters(), settings.LearningRate);
-        double learningRate = settings.LearningRate;
-        var trainLosses = new List<double>();
-        var validationLosses = new List<double>();
-        double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0;
-        bool stoppedEarly = false, outOfTime = false;
-        long tokens = 0;
-        Dictionary<string, Tensor>? best = null;
-        try
+        static double Rate(long tokens, TimeSpan time) => tokens / Math.Max(time.TotalSeconds, 1e-9);
+        var run = new TrainingRun
         {
-            for (int epoch = 1; epoch <= settings.Epochs && !outOfTime; epoch++)
+            Epochs = settings.Epochs,
+            LearningRate = settings.LearningRate,
+            Clipping = new GradientClipping(settings.GradientClipNorm),
+            EarlyStopping = new EarlyStopping(settings.Patience),
+            Schedule = new StepDecaySchedule(settings.LearningRateDecay, 1),
+            TimeBudget = settings.TimeBudget is { } budget ? new TrainingTimeBudget(budget) : null,
+            Validate = validation is null ? null : () => Evaluate(network, validation, settings.SequenceLength),
+            OnBatch = b => progress?.Report(new LanguageModelProgress(b.Epoch, b.MaxEpochs, b.Batch, b.BatchCount, b.EpochLossSoFar, null,
+                Rate(b.ItemsTrained, b.StepTime), b.Elapsed, b.BatchLoss)),
+            OnEpoch = e =>
             {
-                network.train();
-                Tensor? hidden = null, cell = null;
-                double lossSum = 0, lastBatch = double.NaN;
-                long epochTokens = 0;
-                int batch = 0;
-                try
-                {
-                    for (long t = 0; t + 1 < columns; t += settings.SequenceLength)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        long length = Math.Min(settings.SequenceLength, columns - 1 - t);
-                        long count;
-                        double batchLoss;
-                        training.Start();
-                        using (var scope = torch.NewDisposeScope())
-                        {
-                            var x = train.narrow(1, t, length);
-                            var y = train.narrow(1, t + 1, length);
-                            optimizer.zero_grad();
-                            using var result = network.Forward(x, null, hidden, cell);
-                            var loss = nn.functional.cross_entropy(result.Output.reshape(-1, vocabulary), y.reshape(-1));
-                            loss.backward();
-                            if (settings.GradientClipNorm > 0)
-                                nn.utils.clip_grad_norm_(network.parameters(), settings.GradientClipNorm);
-                            optimizer.step();
-                            // The state crosses into the next window without its graph: truncated back-propagation.
-                            hidden?.Dispose();
-                            cell?.Dispose();
-                            hidden = result.FinalHidden.detach().MoveToOuterDisposeScope();
-                            cell = result.FinalCell?.detach().MoveToOuterDisposeScope();
-                            count = x.shape[0] * length;
-                            batchLoss = loss.item<float>();
-                            lossSum += batchLoss * count;
-                            epochTokens += count;
-                        }
-                        training.Stop();
-                        batch++;
-                        tokens += count;
-                        lastBatch = batchLoss;
-                        double tokensPerSecond = tokens / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-                        progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, lossSum / epochTokens, null, tokensPerSecond, total.Elapsed, batchLoss));
-                        if (settings.TimeBudget is { } budget && total.Elapsed >= budget)
-                        {
-                            outOfTime = true;
-                            break;
-                        }
-                    }
-                }
-                finally
-                {
-                    hidden?.Dispose();
-                    cell?.Dispose();
-                }
-                double trainLoss = lossSum / Math.Max(epochTokens, 1);
-                trainLosses.Add(trainLoss);
-                double lastBatchLoss = lastBatch;
-                double? validationLoss = validation is null ? null : Evaluate(network, validation, settings.SequenceLength);
-                if (validationLoss is { } v)
-                    validationLosses.Add(v);
-                double monitored = validationLoss ?? trainLoss;
-                if (!double.IsFinite(monitored))
-                    throw new InvalidOperationException($"Training diverged at epoch {epoch} (loss is {monitored}). Lower the learning rate ({settings.LearningRate}) or the gradient clip norm.");
-                if (monitored < bestLoss)
-                {
-                    bestLoss = monitored;
-                    bestEpoch = epoch;
-                    WeightSnapshot.Dispose(best);
-                    best = WeightSnapshot.Take(network);
-                }
-                double rate = tokens / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-                progress?.Report(new LanguageModelProgress(epoch, settings.Epochs, batch, batchesPerEpoch, trainLoss, validationLoss, rate, total.Elapsed, lastBatchLoss, EndOfEpoch: true));
-                log?.Invoke(validationLoss is null
-                    ? $"epoch {epoch}: train loss {trainLoss:F4} nats/token, {rate:F0} tokens/s"
-                    : $"epoch {epoch}: train loss {trainLoss:F4}, validation loss {validationLoss:F4} nats/token, {rate:F0} tokens/s");
-                if (outOfTime)
-                {
-                    log?.Invoke($"time budget of {settings.TimeBudget} reached during epoch {epoch}");
-                    break;
-                }
-                if (settings.Patience > 0 && epoch - bestEpoch >= settings.Patience && epoch < settings.Epochs)
-                {
-                    stoppedEarly = true;
-                    log?.Invoke($"early stop after epoch {epoch}: no improvement for {settings.Patience} epochs; restoring epoch {bestEpoch}");
-                    break;
-                }
-                learningRate *= settings.LearningRateDecay;
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate;
-            }
-            if (best is not null)
-                WeightSnapshot.Restore(network, best);
-        }
-        finally
-        {
-            WeightSnapshot.Dispose(best);
-        }
-        network.eval();
-        var history = new TrainingHistory(trainLosses, validationLosses, bestEpoch, stoppedEarly, total.Elapsed);
-        return new LanguageModelTrainingResult(history, tokens / Math.Max(training.Elapsed.TotalSeconds, 1e-9), tokens, outOfTime);
+                double rate = Rate(e.ItemsTrained, e.StepTime);
+                progress?.Report(new LanguageModelProgress(e.Epoch, e.MaxEpochs, e.Batches, e.BatchCount, e.TrainLoss, e.ValidationLoss, rate, e.Elapsed,
+                    e.LastBatchLoss, EndOfEpoch: true));
+                log?.Invoke(e.ValidationLoss is null
+                    ? $"epoch {e.Epoch}: train loss {e.TrainLoss:F4} nats/token, {rate:F0} tokens/s"
+                    : $"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, validation loss {e.ValidationLoss:F4} nats/token, {rate:F0} tokens/s");
+            },
+            Log = log,
+            CancellationToken = cancellationToken,
+            Checkpoints = checkpoints,
+        };
+        var outcome = TrainingEngine.Run(network, source, run);
+        return new LanguageModelTrainingResult(outcome.History, outcome.ItemsPerSecond, outcome.ItemsTrained, outcome.StoppedByTimeBudget);
     }
 
     /// <summary>Mean cross-entropy per token (nats) over streams, state carried from window to window, no gradients.</summary>
@@ -179,16 +89,6 @@ internal static class LanguageModelTrainingLoop
         return sum / count;
     }
 
-    /// <summary>
-    /// Cuts ids into at most <paramref name="batchSize"/> contiguous streams of equal length (at least 2 tokens each) as a
-    /// <c>[streams, length]</c> int64 tensor; the tail that does not fill a stream is dropped.
-    /// </summary>
-    public static Tensor Streams(long[] ids, int batchSize, Device device)
-    {
-        if (ids.Length < 2)
-            throw new ArgumentException($"{ids.Length} token(s) cannot form a training pair; at least 2 are needed.");
-        int rows = Math.Max(1, Math.Min(batchSize, ids.Length / 2));
-        int length = ids.Length / rows;
-        return torch.tensor(ids.AsSpan(0, rows * length).ToArray(), new long[] { rows, length }, device: device);
-    }
+    /// <inheritdoc cref="StreamBatchSource.Streams"/>
+    public static Tensor Streams(long[] ids, int batchSize, Device device) => StreamBatchSource.Streams(ids, batchSize, device);
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using MlNetRnn.Trainers.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,70 +16,29 @@ internal sealed record TextClassificationSettings(int Epochs, int BatchSize, dou
 internal static class TextClassificationTrainingLoop
 {
     public static TrainingHistory Train(RecurrentSequenceNetwork network, Device device, long[][] train, int[] trainLabels, long[][] validation, int[] validationLabels,
-        bool binary, TextClassificationSettings settings, IProgress<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellationToken)
+        bool binary, TextClassificationSettings settings, IProgress<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellationToken,
+        CheckpointStore? checkpoints = null)
     {
-        var stopwatch = Stopwatch.StartNew();
-        using var optimizer = torch.optim.Adam(network.parameters(), settings.LearningRate);
-        var random = new Random(settings.Seed);
-        var trainLosses = new List<double>();
-        var validationLosses = new List<double>();
-        double best = double.PositiveInfinity;
-        int bestEpoch = 0;
-        bool stoppedEarly = false;
-        Dictionary<string, Tensor>? bestState = null;
-        try
+        using var source = new LengthBucketedBatchSource(network, train, settings.BatchSize, settings.PadId, device,
+            (logits, batch) => Loss(logits, trainLabels, batch, binary, device));
+        var run = new TrainingRun
         {
-            for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+            Epochs = settings.Epochs,
+            LearningRate = settings.LearningRate,
+            ShuffleSeed = settings.Seed,
+            Clipping = new GradientClipping(settings.GradientClipNorm),
+            EarlyStopping = new EarlyStopping(settings.Patience),
+            Validate = validation.Length > 0 ? () => Evaluate(network, device, validation, validationLabels, binary, settings) : null,
+            OnEpoch = e =>
             {
-                network.train();
-                double lossSum = 0;
-                foreach (var batch in Batches(train, settings.BatchSize, random))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var scope = torch.NewDisposeScope();
-                    var (x, lengths) = Pad(train, batch, settings.PadId, device);
-                    optimizer.zero_grad();
-                    using var output = network.Forward(x, lengths);
-                    var loss = Loss(output.Output, trainLabels, batch, binary, device);
-                    loss.backward();
-                    if (settings.GradientClipNorm > 0)
-                        nn.utils.clip_grad_norm_(network.parameters(), settings.GradientClipNorm);
-                    optimizer.step();
-                    lossSum += loss.item<float>() * batch.Length;
-                }
-                double trainLoss = lossSum / train.Length;
-                trainLosses.Add(trainLoss);
-                double? validationLoss = validation.Length > 0 ? Evaluate(network, device, validation, validationLabels, binary, settings) : null;
-                if (validationLoss is { } v)
-                    validationLosses.Add(v);
-                double monitored = validationLoss ?? trainLoss;
-                if (!double.IsFinite(monitored))
-                    throw new InvalidOperationException($"Training diverged at epoch {epoch} (loss is {monitored}). Lower the learning rate ({settings.LearningRate}).");
-                if (monitored < best)
-                {
-                    best = monitored;
-                    bestEpoch = epoch;
-                    WeightSnapshot.Dispose(bestState);
-                    bestState = WeightSnapshot.Take(network);
-                }
-                progress?.Report(new TrainingProgress(epoch, settings.Epochs, trainLoss, validationLoss, bestEpoch, stopwatch.Elapsed));
-                log?.Invoke(validationLoss is null ? $"epoch {epoch}: train loss {trainLoss:G5}" : $"epoch {epoch}: train loss {trainLoss:G5}, validation loss {validationLoss:G5}");
-                if (settings.Patience > 0 && epoch - bestEpoch >= settings.Patience && epoch < settings.Epochs)
-                {
-                    stoppedEarly = true;
-                    log?.Invoke($"early stop after epoch {epoch}: no improvement for {settings.Patience} epochs; restoring epoch {bestEpoch}");
-                    break;
-                }
-            }
-            if (bestState is not null)
-                WeightSnapshot.Restore(network, bestState);
-        }
-        finally
-        {
-            WeightSnapshot.Dispose(bestState);
-        }
-        network.eval();
-        return new TrainingHistory(trainLosses, validationLosses, bestEpoch, stoppedEarly, stopwatch.Elapsed);
+                progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed));
+                log?.Invoke(e.ValidationLoss is null ? $"epoch {e.Epoch}: train loss {e.TrainLoss:G5}" : $"epoch {e.Epoch}: train loss {e.TrainLoss:G5}, validation loss {e.ValidationLoss:G5}");
+            },
+            Log = log,
+            CancellationToken = cancellationToken,
+            Checkpoints = checkpoints,
+        };
+        return TrainingEngine.Run(network, source, run).History;
     }
 
     /// <summary>Mean loss over rows, in length-ordered batches, without gradients.</summary>
@@ -117,27 +76,11 @@ internal static class TextClassificationTrainingLoop
         return result;
     }
 
-    /// <summary>Row indices in batches of similar length: sorted by length (ties at random when shuffling), then the batch order shuffled.</summary>
-    public static List<int[]> Batches(long[][] rows, int batchSize, Random? random)
-    {
-        var keys = random is null ? null : rows.Select(_ => random.Next()).ToArray();
-        var order = Enumerable.Range(0, rows.Length).OrderBy(i => rows[i].Length).ThenBy(i => keys?[i] ?? i).ToArray();
-        var batches = order.Chunk(batchSize).ToList();
-        if (random is not null)
-            random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));
-        return batches;
-    }
+    /// <inheritdoc cref="LengthBucketedBatchSource.Batches"/>
+    public static List<int[]> Batches(long[][] rows, int batchSize, Random? random) => LengthBucketedBatchSource.Batches(rows, batchSize, random);
 
-    /// <summary>Pads a batch to its longest row: ids <c>[batch, longest]</c> on the device and lengths (int64, CPU) for packing.</summary>
-    public static (Tensor Ids, Tensor Lengths) Pad(long[][] rows, int[] batch, int padId, Device device)
-    {
-        int longest = batch.Max(i => rows[i].Length);
-        var ids = new long[batch.Length * longest];
-        Array.Fill(ids, padId);
-        for (int r = 0; r < batch.Length; r++)
-            rows[batch[r]].CopyTo(ids, r * longest);
-        return (torch.tensor(ids, new long[] { batch.Length, longest }, device: device), torch.tensor(batch.Select(i => (long)rows[i].Length).ToArray()));
-    }
+    /// <inheritdoc cref="LengthBucketedBatchSource.Pad"/>
+    public static (Tensor Ids, Tensor Lengths) Pad(long[][] rows, int[] batch, int padId, Device device) => LengthBucketedBatchSource.Pad(rows, batch, padId, device);
 
     private static Tensor Loss(Tensor logits, int[] labels, int[] batch, bool binary, Device device)
     {
