@@ -80,6 +80,8 @@ internal sealed class AdamOptimizer : IDisposable
         using Scalar oneMinusBeta2 = (1 - Beta2).ToScalar();
         using Scalar rootBiasCorrection2 = Math.Sqrt(biasCorrection2).ToScalar();
         using Scalar epsilon = Epsilon.ToScalar();
+        // TorchSharp's one-argument add_(Scalar) adds an implicit alpha of 1: pass our own.
+        using Scalar one = 1.0.ToScalar();
         using Scalar negativeStepSize = (-(LearningRate / biasCorrection1)).ToScalar();
         for (int i = 0; i < _parameters.Length; i++)
         {
@@ -88,7 +90,7 @@ internal sealed class AdamOptimizer : IDisposable
                 continue;
             _firstMoments[i].mul_(beta1).add_(grad, alpha: oneMinusBeta1);
             _secondMoments[i].mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
-            var denominator = _secondMoments[i].sqrt().div_(rootBiasCorrection2).add_(epsilon);
+            var denominator = _secondMoments[i].sqrt().div_(rootBiasCorrection2).add_(epsilon, one);
             _parameters[i].addcdiv_(_firstMoments[i], denominator, value: negativeStepSize);
         }
     }
