@@ -31,6 +31,8 @@ internal static class ForecastCommand
         {
             data, column, cell, hidden, layers, bidirectional, window, horizon, season, epochs, noLog, noRefit, seed, device, output,
         };
+        var checkpoint = new CheckpointOptions();
+        checkpoint.AddTo(command);
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(CommandRunner.Run(() =>
         {
             var settings = new ForecastSettings
@@ -48,6 +50,7 @@ internal static class ForecastCommand
                 LogTransform = !parseResult.GetValue(noLog),
                 Refit = !parseResult.GetValue(noRefit),
                 Seed = parseResult.GetValue(seed),
+                Checkpoint = checkpoint.Read(parseResult),
                 Device = ExecutionDevice.Parse(parseResult.GetValue(device)!),
                 OutputDirectory = parseResult.GetValue(output)!.FullName,
             };

@@ -56,6 +56,8 @@ internal static class ForecastJob
             LogTransform = log,
             RefitOnAllWindows = s.Refit,
             Seed = s.Seed,
+            CheckpointDirectory = s.Checkpoint.Directory,
+            Resume = s.Checkpoint.Resume,
             Device = s.Device,
             InferenceDevice = s.Device,
             CancellationToken = cancellationToken,

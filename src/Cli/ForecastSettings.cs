@@ -18,6 +18,9 @@ internal sealed record ForecastSettings
     public bool LogTransform { get; init; } = true;
     public bool Refit { get; init; } = true;
     public int Seed { get; init; } = 1;
+
+    /// <summary>Checkpoint folder and resume flag.</summary>
+    public CheckpointSettings Checkpoint { get; init; } = CheckpointSettings.None;
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
     public string OutputDirectory { get; init; } = Path.Combine("out", "forecast");
 }

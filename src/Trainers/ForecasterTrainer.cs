@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetRnn.Onnx;
+using MlNetRnn.Trainers.Training;
 using MlNetRnn.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -71,9 +72,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = _options;
-        var host = ((IHostEnvironment)_mlContext).Register("MlNetRnn.Forecaster");
-        using var channel = host.Start("Fit");
-        int seed = o.Seed ?? host.Rand.Next();
+        using var session = FitSession.Start(_mlContext, "MlNetRnn.Forecaster", o);
 
         // 1. Data: windows in original units, plus the name used in messages.
         float[] rawInputs, rawTargets;
@@ -114,86 +113,71 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawInputs, o.Window, scaler, o.RelativeToWindow);
         float[] targets = ForecastPreprocessing.ScaleTargets(rawTargets, o.Horizon, scaler, levels);
         if (o.ValidationFraction > 0 && validationRows == 0)
-            channel.Warning(MessageSensitivity.None,
+            session.Warning(
                 $"{count} windows from the {source} are too few for a validation split with horizon {o.Horizon}: training on all of them without early stopping " +
                 "(the epoch with the lowest training loss is kept). Provide a longer series for early stopping.");
-        channel.Info(MessageSensitivity.None,
+        session.Info(
             $"{count} windows from the {source}: {trainRows} for training, {split.Gap} left out so no validation target is a training target, " +
             $"{validationRows} (the most recent) for validation; scaler {scaler}.");
 
         var architecture = new RecurrentArchitecture(o.Cell, 1, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
-        var settings = new TrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, o.Shuffle, seed);
+        var settings = new TrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, o.Shuffle, session.Seed)
+        {
+            Schedule = o.CreateSchedule,
+        };
 
         // Held batch for the parity check: the most recent windows (the validation ones when there is a split), at most 64 rows.
         int heldRows = Math.Min(64, validationRows > 0 ? validationRows : trainRows);
         int heldStart = count - heldRows;
         float[] heldRaw = rawInputs.AsSpan(heldStart * o.Window, heldRows * o.Window).ToArray();
+        var checkpoints = session.Checkpoints(FitSession.DataDigest(inputs, targets));
 
-        TrainingHistory history;
-        WeightSet weights;
-        float[] torchReference;
-        string? trainingNote;
-        string trainingDevice;
-        lock (TorchGate.Lock)
+        var (history, weights, torchReference) = session.Train(device =>
         {
-            torch.manual_seed(seed);
-            var device = TorchDeviceSelector.Resolve(o.Device, out trainingNote);
-            trainingDevice = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
-            if (trainingNote is not null)
-                channel.Warning(MessageSensitivity.None, trainingNote);
             using var network = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
             if (initialModel is not null)
                 network.LoadWeights(initialModel.Weights);
             network.to(device);
-            history = RegressionTrainingLoop.Train(network, device,
+            var history = RegressionTrainingLoop.Train(network, device,
                 inputs.AsSpan(0, trainRows * o.Window).ToArray(), targets.AsSpan(0, trainRows * o.Horizon).ToArray(),
                 inputs.AsSpan(split.ValidationStart * o.Window).ToArray(), targets.AsSpan(split.ValidationStart * o.Horizon).ToArray(),
-                new long[] { o.Window, 1 }, o.Horizon, settings, o.Progress,
-                message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
+                new long[] { o.Window, 1 }, o.Horizon, settings, o.Progress, session.Info, o.CancellationToken, checkpoints);
 
             if (o.RefitOnAllWindows && validationRows > 0)
             {
                 // Same seed, same initial (or imported) weights, every window, the epoch count early stopping chose, last weights kept.
-                torch.manual_seed(seed);
+                session.Reseed();
                 using var refitNetwork = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
                 if (initialModel is not null)
                     refitNetwork.LoadWeights(initialModel.Weights);
                 refitNetwork.to(device);
                 var refitSettings = settings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
                 var refit = RegressionTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
-                    new long[] { o.Window, 1 }, o.Horizon, refitSettings, o.Progress,
-                    message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
+                    new long[] { o.Window, 1 }, o.Horizon, refitSettings, o.Progress, session.Info, o.CancellationToken, checkpoints);
                 history = new TrainingHistory(history.TrainLoss, history.ValidationLoss, history.BestEpoch, history.StoppedEarly,
                     history.Duration + refit.Duration, refit.TrainLoss);
                 network.LoadWeights(refitNetwork.ExportWeights());
             }
-            weights = network.ExportWeights();
-            // The reference always runs on the CPU: cuDNN's TF32 kernels differ from CPU results by ~1e-3, more than the check allows.
-            if (device.type == DeviceType.CPU)
-            {
-                torchReference = PredictTorch(network, device, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
-            }
-            else
-            {
-                using var cpuNetwork = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
-                cpuNetwork.LoadWeights(weights);
-                torchReference = PredictTorch(cpuNetwork, torch.CPU, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow);
-            }
-        }
+            var reference = FitSession.OnCpu(network, device, o.Dropout, cpu => PredictTorch(cpu, torch.CPU, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow));
+            return (history, network.ExportWeights(), reference);
+        });
 
         // 2. Export, then prove the export reproduces the trained network.
         var description = new ForecastingModelDescription(architecture, o.Window, o.Horizon, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName);
-        byte[] onnx = ForecastingOnnxExporter.Export(description, weights, TrainingMetadata(o, history, seed, trainingDevice, trainingNote));
+        var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
+        {
+            new(ForecastingTransformer.MetadataSeriesColumn, o.SeriesColumnName ?? string.Empty),
+            new(ForecastingTransformer.MetadataLabelColumn, o.LabelColumnName),
+        });
+        byte[] onnx = ForecastingOnnxExporter.Export(description, weights, metadata);
         float[] onnxOutput = OnnxParityCheck.RunOnnx(onnx, o.FeatureColumnName, heldRaw, new long[] { heldRows, o.Window }, o.ScoreColumnName);
-        var parity = OnnxParityCheck.Verify(torchReference, onnxOutput);
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
-            $"ONNX parity check passed: max abs diff {parity.MaxAbsDiff:G3} over {parity.Count} values."));
+        var parity = session.VerifyParity(torchReference, onnxOutput, "values");
 
         // 3. Wrap the ONNX model in ML.NET's own OnnxTransformer so Save/Load need no internals.
         IDataView windowsSchema = o.SeriesColumnName is null
             ? input
             : SeriesWindowing.CreateWindows(_mlContext, new float[o.Window + o.Horizon], o.Window, o.Horizon, o.FeatureColumnName, o.LabelColumnName);
-        return ForecastingTransformer.Create(_mlContext, onnx, windowsSchema, o, history, parity, channel);
+        return ForecastingTransformer.Create(_mlContext, onnx, windowsSchema, o, history, parity, session.Channel);
     }
 
     /// <summary>
@@ -214,25 +198,5 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
         float[] outputs = network.call(x).cpu().data<float>().ToArray();
         ForecastPreprocessing.UnscaleOutputs(outputs, horizon, scaler, levels);
         return outputs;
-    }
-
-    private static IEnumerable<KeyValuePair<string, string>> TrainingMetadata(ForecasterOptions o, TrainingHistory history, int seed, string trainingDevice, string? trainingNote)
-    {
-        yield return new(ForecastingTransformer.MetadataTrainingDevice, trainingDevice);
-        yield return new(ForecastingTransformer.MetadataSeriesColumn, o.SeriesColumnName ?? string.Empty);
-        yield return new(ForecastingTransformer.MetadataLabelColumn, o.LabelColumnName);
-        string torchVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
-                              ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
-        yield return new(OnnxMetadataKeys.TorchSharpVersion, torchVersion);
-        yield return new(ForecastingTransformer.MetadataEpochsRun, history.EpochsRun.ToString(CultureInfo.InvariantCulture));
-        yield return new(ForecastingTransformer.MetadataBestEpoch, history.BestEpoch.ToString(CultureInfo.InvariantCulture));
-        yield return new(ForecastingTransformer.MetadataTrainLoss, JsonSerializer.Serialize(history.TrainLoss));
-        yield return new(ForecastingTransformer.MetadataValidationLoss, JsonSerializer.Serialize(history.ValidationLoss));
-        yield return new(ForecastingTransformer.MetadataRefitTrainLoss, JsonSerializer.Serialize(history.RefitTrainLoss));
-        yield return new(ForecastingTransformer.MetadataStoppedEarly, history.StoppedEarly ? "true" : "false");
-        yield return new(ForecastingTransformer.MetadataTrainSeconds, history.Duration.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-        yield return new(ForecastingTransformer.MetadataSeed, seed.ToString(CultureInfo.InvariantCulture));
-        if (trainingNote is not null)
-            yield return new(ForecastingTransformer.MetadataTrainingDeviceNote, trainingNote);
     }
 }

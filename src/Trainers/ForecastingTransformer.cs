@@ -6,6 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Runtime;
 using MlNetRnn.Onnx;
+using MlNetRnn.Trainers.Training;
 using MlNetRnn.Transforms;
 
 namespace MlNetRnn.Trainers;
@@ -23,16 +24,6 @@ namespace MlNetRnn.Trainers;
 /// </remarks>
 public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDisposable
 {
-    internal const string MetadataEpochsRun = "training.epochs_run";
-    internal const string MetadataBestEpoch = "training.best_epoch";
-    internal const string MetadataTrainLoss = "training.train_loss";
-    internal const string MetadataValidationLoss = "training.validation_loss";
-    internal const string MetadataRefitTrainLoss = "training.refit_train_loss";
-    internal const string MetadataStoppedEarly = "training.stopped_early";
-    internal const string MetadataTrainSeconds = "training.seconds";
-    internal const string MetadataSeed = "training.seed";
-    internal const string MetadataTrainingDevice = "training.device";
-    internal const string MetadataTrainingDeviceNote = "training.device_note";
     internal const string MetadataSeriesColumn = "io.series_column";
     internal const string MetadataLabelColumn = "io.label_column";
 
@@ -76,7 +67,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     public ExecutionDevice InferenceDevice { get; }
 
     /// <summary>Where training ran (<c>cpu</c> or <c>cuda:N</c>), after resolving Auto; null when the model's metadata does not say.</summary>
-    public string? TrainingDevice => Metadata.TryGetValue(MetadataTrainingDevice, out var d) ? d : null;
+    public string? TrainingDevice => TrainingMetadata.ReadDevice(Metadata);
 
     /// <summary>The scaler embedded in the graph.</summary>
     public SeriesScaler Scaler { get; }
@@ -317,16 +308,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
                 var other => throw new InvalidDataException($"Unknown cell '{other}' in the model metadata."),
             },
         };
-        TrainingHistory? history = null;
-        if (m.TryGetValue(MetadataTrainLoss, out var trainJson))
-        {
-            var train = JsonSerializer.Deserialize<double[]>(trainJson) ?? Array.Empty<double>();
-            var validation = m.TryGetValue(MetadataValidationLoss, out var vj) ? JsonSerializer.Deserialize<double[]>(vj) ?? Array.Empty<double>() : Array.Empty<double>();
-            double seconds = m.TryGetValue(MetadataTrainSeconds, out var sec) ? double.Parse(sec, CultureInfo.InvariantCulture) : 0;
-            var refit = m.TryGetValue(MetadataRefitTrainLoss, out var rj) ? JsonSerializer.Deserialize<double[]>(rj) ?? Array.Empty<double>() : Array.Empty<double>();
-            history = new TrainingHistory(train, validation, I(MetadataBestEpoch), m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true",
-                TimeSpan.FromSeconds(seconds), refit);
-        }
+        var history = TrainingMetadata.ReadHistory(m);
         // A loaded chain runs where ML.NET's loader put it: on CUDA when the loading context asks for a GPU and the runtime has one.
         var device = mlContext.GpuDeviceId is int gpu && OnnxSessionFactory.IsCudaAvailable ? ExecutionDevice.Cuda(gpu) : ExecutionDevice.Cpu;
         return new ForecastingTransformer(mlContext, onnx, chain, options, history, null, device);

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetRnn.Onnx;
+using MlNetRnn.Trainers.Training;
 using MlNetRnn.Transforms;
 
 namespace MlNetRnn.Trainers;
@@ -19,12 +20,6 @@ namespace MlNetRnn.Trainers;
 /// </remarks>
 public sealed class LanguageModel : IDisposable
 {
-    internal const string MetadataTrainLoss = "training.train_loss";
-    internal const string MetadataValidationLoss = "training.validation_loss";
-    internal const string MetadataBestEpoch = "training.best_epoch";
-    internal const string MetadataStoppedEarly = "training.stopped_early";
-    internal const string MetadataTrainSeconds = "training.seconds";
-    internal const string MetadataTokensPerSecond = "training.tokens_per_second";
 
     private readonly byte[] _onnx;
     private readonly TextGenerator _generator;
@@ -64,22 +59,14 @@ public sealed class LanguageModel : IDisposable
         try
         {
             var m = OnnxModelInfo.Read(onnx).Metadata;
-            TrainingHistory? history = null;
-            if (m.TryGetValue(MetadataTrainLoss, out var train))
-            {
-                var validation = m.TryGetValue(MetadataValidationLoss, out var v) ? JsonSerializer.Deserialize<double[]>(v) ?? Array.Empty<double>() : Array.Empty<double>();
-                double seconds = m.TryGetValue(MetadataTrainSeconds, out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : 0;
-                int best = m.TryGetValue(MetadataBestEpoch, out var b) ? int.Parse(b, CultureInfo.InvariantCulture) : 0;
-                history = new TrainingHistory(JsonSerializer.Deserialize<double[]>(train) ?? Array.Empty<double>(), validation, best,
-                    m.TryGetValue(MetadataStoppedEarly, out var se) && se == "true", TimeSpan.FromSeconds(seconds));
-            }
-            double? rate = m.TryGetValue(MetadataTokensPerSecond, out var r) ? double.Parse(r, CultureInfo.InvariantCulture) : null;
+            var history = TrainingMetadata.ReadHistory(m);
+            double? rate = TrainingMetadata.ReadTokensPerSecond(m);
             return new LanguageModel(onnx, generator, history, null, rate);
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or OverflowException)
+        catch (InvalidDataException ex)
         {
             generator.Dispose();
-            throw new InvalidDataException($"'{path}': the training summary in the model's metadata is malformed ({ex.Message}).", ex);
+            throw new InvalidDataException($"'{path}': the training summary in the model's metadata is malformed: {ex.Message}", ex);
         }
         catch
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MlNetRnn.Onnx;
+using MlNetRnn.Trainers.Training;
 using MlNetRnn.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace MlNetRnn.Trainers;
 /// returns a <see cref="LanguageModel"/> that generates through ONNX Runtime. Create it with <c>mlContext.Rnn().LanguageModel(...)</c>.
 /// </summary>
 /// <remarks>
-/// The corpus is split by position: the last <see cref="LanguageModelOptions.ValidationFraction"/> is the validation text. A character
+/// The corpus is split by position: the last <see cref="RecurrentTrainerOptions.ValidationFraction"/> is the validation text. A character
 /// vocabulary is built from the whole corpus (a character that appears only in the validation part still gets an id); a word
 /// vocabulary is built from the training part and maps other words to <c>&lt;unk&gt;</c>.
 /// </remarks>
@@ -62,9 +63,7 @@ public sealed class LanguageModelTrainer
     {
         ArgumentNullException.ThrowIfNull(corpus);
         var o = _options;
-        var host = ((IHostEnvironment)_mlContext).Register("MlNetRnn.LanguageModel");
-        using var channel = host.Start("Fit");
-        int seed = o.Seed ?? host.Rand.Next();
+        using var session = FitSession.Start(_mlContext, "MlNetRnn.LanguageModel", o);
         string unitName = o.Unit == TextUnit.Character ? "character" : "word";
 
         var tokens = TextUnits.Split(corpus, o.Unit);
@@ -84,7 +83,7 @@ public sealed class LanguageModelTrainer
         long[] ids = tokens.Select(t => (long)vocabulary.IdOf(t)).ToArray();
         long[] trainIds = ids[..trainCount];
         long[] validationIds = ids[trainCount..];
-        channel.Info(MessageSensitivity.None, $"{tokens.Count} {unitName}s from the {source}: {trainCount} for training, {validationCount} (the end) for validation; vocabulary of {vocabulary.Count}.");
+        session.Info($"{tokens.Count} {unitName}s from the {source}: {trainCount} for training, {validationCount} (the end) for validation; vocabulary of {vocabulary.Count}.");
 
         var architecture = new RecurrentArchitecture(o.Cell, o.EmbeddingSize, o.HiddenSize, o.NumberOfLayers, Bidirectional: false);
         var description = new SequenceModelDescription(architecture, vocabulary.Count)
@@ -95,59 +94,33 @@ public sealed class LanguageModelTrainer
             Activation = HeadActivation.Softmax,
             ExposesState = true,
         };
-        var settings = new LanguageModelSettings(o.Epochs, o.BatchSize, o.SequenceLength, o.LearningRate, o.LearningRateDecay, o.GradientClipNorm, o.Patience, o.TimeBudget);
+        var settings = new LanguageModelSettings(o.Epochs, o.BatchSize, o.SequenceLength, o.LearningRate, o.CreateSchedule(), o.GradientClipNorm, o.Patience, o.TimeBudget);
         long[] held = (validationIds.Length >= 2 ? validationIds : trainIds)[..Math.Min(200, validationIds.Length >= 2 ? validationIds.Length : trainIds.Length)];
+        var checkpoints = session.Checkpoints(FitSession.DataDigest(new[] { trainIds, validationIds }));
 
-        LanguageModelTrainingResult result;
-        WeightSet weights;
-        float[] torchLogits;
-        string trainingDevice;
-        string? trainingNote;
-        lock (TorchGate.Lock)
+        var (result, weights, torchLogits) = session.Train(device =>
         {
-            torch.manual_seed(seed);
-            var device = TorchDeviceSelector.Resolve(o.Device, out trainingNote);
-            trainingDevice = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
-            if (trainingNote is not null)
-                channel.Warning(MessageSensitivity.None, trainingNote);
             using var network = new RecurrentSequenceNetwork(description, o.Dropout);
             network.to(device);
-            result = LanguageModelTrainingLoop.Train(network, device, trainIds, validationIds, settings, o.Progress,
-                message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
-            weights = network.ExportWeights();
-            // The reference runs on the CPU: cuDNN's TF32 kernels differ from CPU results by more than the check allows.
-            using var cpuNetwork = new RecurrentSequenceNetwork(description);
-            cpuNetwork.LoadWeights(weights);
-            cpuNetwork.eval();
-            using var noGrad = torch.no_grad();
-            using var x = torch.tensor(held, new long[] { 1, held.Length });
-            using var output = cpuNetwork.Forward(x);
-            torchLogits = output.Output.contiguous().data<float>().ToArray();
-        }
+            var result = LanguageModelTrainingLoop.Train(network, device, trainIds, validationIds, settings, o.Progress, session.Info, o.CancellationToken, checkpoints);
+            var logits = FitSession.OnCpu(network, device, o.Dropout, cpu =>
+            {
+                cpu.eval();
+                using var noGrad = torch.no_grad();
+                using var x = torch.tensor(held, new long[] { 1, held.Length });
+                using var output = cpu.Forward(x);
+                return output.Output.contiguous().data<float>().ToArray();
+            });
+            return (result, network.ExportWeights(), logits);
+        });
 
         var history = result.History;
-        var metadata = LanguageModelMetadata.Entries(vocabulary, o.Unit).Concat(TrainingMetadata(history, result, seed, trainingDevice)).ToList();
+        var metadata = LanguageModelMetadata.Entries(vocabulary, o.Unit).Concat(session.Metadata(history, result.TokensPerSecond)).ToList();
         byte[] onnx = SequenceOnnxExporter.Export(description, weights, metadata);
         float[] onnxLogits;
-        using (var session = new OnnxStatefulSession(onnx))
-            onnxLogits = session.Run(held);
-        var parity = OnnxParityCheck.Verify(torchLogits, onnxLogits);
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
-            $"ONNX parity check passed: max abs diff {parity.MaxAbsDiff:G3} over {parity.Count} logits."));
-        return LanguageModel.Create(onnx, history, parity, result.TokensPerSecond, o.InferenceDevice, channel);
-    }
-
-    private static IEnumerable<KeyValuePair<string, string>> TrainingMetadata(TrainingHistory history, LanguageModelTrainingResult result, int seed, string device)
-    {
-        static string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        yield return new(LanguageModel.MetadataTrainLoss, JsonSerializer.Serialize(history.TrainLoss));
-        yield return new(LanguageModel.MetadataValidationLoss, JsonSerializer.Serialize(history.ValidationLoss));
-        yield return new(LanguageModel.MetadataBestEpoch, history.BestEpoch.ToString(CultureInfo.InvariantCulture));
-        yield return new(LanguageModel.MetadataStoppedEarly, history.StoppedEarly ? "true" : "false");
-        yield return new(LanguageModel.MetadataTrainSeconds, N(history.Duration.TotalSeconds));
-        yield return new(LanguageModel.MetadataTokensPerSecond, N(result.TokensPerSecond));
-        yield return new("training.seed", seed.ToString(CultureInfo.InvariantCulture));
-        yield return new("training.device", device);
-        yield return new(OnnxMetadataKeys.TorchSharpVersion, typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown");
+        using (var scoring = new OnnxStatefulSession(onnx))
+            onnxLogits = scoring.Run(held);
+        var parity = session.VerifyParity(torchLogits, onnxLogits, "logits");
+        return LanguageModel.Create(onnx, history, parity, result.TokensPerSecond, o.InferenceDevice, session.Channel);
     }
 }

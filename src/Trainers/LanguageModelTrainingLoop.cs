@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Trainers;
 
 /// <summary>Settings of one language-model training run.</summary>
-internal sealed record LanguageModelSettings(int Epochs, int BatchSize, int SequenceLength, double LearningRate, double LearningRateDecay,
+internal sealed record LanguageModelSettings(int Epochs, int BatchSize, int SequenceLength, double LearningRate, LearningRateSchedule Schedule,
     double GradientClipNorm, int Patience, TimeSpan? TimeBudget);
 
 /// <summary>What a language-model training run did.</summary>
@@ -32,7 +32,7 @@ internal static class LanguageModelTrainingLoop
             LearningRate = settings.LearningRate,
             Clipping = new GradientClipping(settings.GradientClipNorm),
             EarlyStopping = new EarlyStopping(settings.Patience),
-            Schedule = new StepDecaySchedule(settings.LearningRateDecay, 1),
+            Schedule = settings.Schedule,
             TimeBudget = settings.TimeBudget is { } budget ? new TrainingTimeBudget(budget) : null,
             Validate = validation is null ? null : () => Evaluate(network, validation, settings.SequenceLength),
             OnBatch = b => progress?.Report(new LanguageModelProgress(b.Epoch, b.MaxEpochs, b.Batch, b.BatchCount, b.EpochLossSoFar, null,

@@ -48,6 +48,7 @@ internal static class RegressionTrainingLoop
             ShuffleSeed = settings.Seed,
             Clipping = new GradientClipping(settings.GradientClipNorm),
             EarlyStopping = new EarlyStopping(settings.Patience, settings.RestoreBestWeights),
+            Schedule = settings.Schedule?.Invoke() ?? new ConstantSchedule(),
             Validate = vx is not null && vy is not null ? () => Evaluate(network, vx, vy, settings.BatchSize) : null,
             OnEpoch = e =>
             {

@@ -5,7 +5,11 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Trainers;
 
 /// <summary>Settings of one text-classifier training run.</summary>
-internal sealed record TextClassificationSettings(int Epochs, int BatchSize, double LearningRate, double GradientClipNorm, int Patience, int Seed, int PadId);
+internal sealed record TextClassificationSettings(int Epochs, int BatchSize, double LearningRate, double GradientClipNorm, int Patience, int Seed, int PadId)
+{
+    /// <summary>The run's learning-rate schedule; null for a constant rate.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+}
 
 /// <summary>
 /// Mini-batch training over variable-length id sequences: every epoch the rows are ordered by length (ties broken at random) and cut
@@ -28,6 +32,7 @@ internal static class TextClassificationTrainingLoop
             ShuffleSeed = settings.Seed,
             Clipping = new GradientClipping(settings.GradientClipNorm),
             EarlyStopping = new EarlyStopping(settings.Patience),
+            Schedule = settings.Schedule ?? new ConstantSchedule(),
             Validate = validation.Length > 0 ? () => Evaluate(network, device, validation, validationLabels, binary, settings) : null,
             OnEpoch = e =>
             {

@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Runtime;
 using MlNetRnn.Onnx;
+using MlNetRnn.Trainers.Training;
 using MlNetRnn.Transforms;
 
 namespace MlNetRnn.Trainers;
@@ -242,7 +243,8 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
             throw new InvalidDataException($"'{path}': the label names in the model's metadata are malformed ({ex.Message}).", ex);
         }
         var vocabulary = Vocabulary.FromTokens(tokens, TextClassifierTrainer.PadId, TextClassifierTrainer.UnknownId);
-        return new TextClassificationTransformer(mlContext, chain, onnx, binary, labels, vocabulary, null, null, null);
+        var history = TrainingMetadata.ReadHistory(m);
+        return new TextClassificationTransformer(mlContext, chain, onnx, binary, labels, vocabulary, history, null, null);
     }
 
     /// <summary>Releases ONNX Runtime sessions and deletes the temporary model file ML.NET's OnnxTransformer reads.</summary>

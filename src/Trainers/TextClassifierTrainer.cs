@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Text;
 using MlNetRnn.Onnx;
+using MlNetRnn.Trainers.Training;
 using MlNetRnn.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,9 +57,8 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = _options;
-        var host = ((IHostEnvironment)_mlContext).Register("MlNetRnn.TextClassifier");
-        using var channel = host.Start("Fit");
-        int seed = o.Seed ?? host.Rand.Next();
+        using var session = FitSession.Start(_mlContext, "MlNetRnn.TextClassifier", o);
+        int seed = session.Seed;
 
         var textColumn = SchemaValidation.RequireColumn(input.Schema, o.TextColumnName, "text");
         if (textColumn.Type is not TextDataViewType && textColumn.Type is not VectorDataViewType { ItemType: TextDataViewType })
@@ -91,7 +91,7 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
         var prepared = Preprocessing(_mlContext, o.TextColumnName, o.LowerCase).Fit(input).Transform(input);
         var (tokens, labels, skipped) = ReadRows(prepared, prepared.Schema[TokensColumn], prepared.Schema[o.LabelColumnName], binary);
         if (skipped > 0)
-            channel.Warning(MessageSensitivity.None, $"{skipped} row(s) with a missing label were skipped.");
+            session.Warning($"{skipped} row(s) with a missing label were skipped.");
         if (tokens.Count < 2)
             throw new ArgumentException($"The training data has {tokens.Count} labelled row(s) in columns '{o.TextColumnName}' and '{o.LabelColumnName}'; at least 2 are needed.");
 
@@ -108,7 +108,7 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
         var trainLabels = trainRows.Select(i => labels[i]).ToArray();
         var validationIds = validationRows.Select(i => Encode(tokens[i])).ToArray();
         var validationLabels = validationRows.Select(i => labels[i]).ToArray();
-        channel.Info(MessageSensitivity.None, $"{tokens.Count} texts: {trainRows.Length} for training, {validationCount} for validation; vocabulary of {vocabulary.Count}; " +
+        session.Info($"{tokens.Count} texts: {trainRows.Length} for training, {validationCount} for validation; vocabulary of {vocabulary.Count}; " +
                                               $"{(binary ? "binary" : $"{labelNames.Length} classes")}.");
 
         // 3. Train.
@@ -121,29 +121,19 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
             Pooling = o.Pooling,
             Activation = binary ? HeadActivation.Sigmoid : HeadActivation.Softmax,
         };
-        var settings = new TextClassificationSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, seed, PadId);
+        var settings = new TextClassificationSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, seed, PadId) { Schedule = o.CreateSchedule() };
         var heldRows = (validationRows.Length > 0 ? validationRows : trainRows).Take(64).ToArray();
         var heldIds = heldRows.Select(i => Encode(tokens[i])).ToArray();
-        TrainingHistory history;
-        WeightSet weights;
-        float[] torchProbabilities;
-        string trainingDevice;
-        lock (TorchGate.Lock)
+        var checkpoints = session.Checkpoints(FitSession.DataDigest(trainIds.Concat(validationIds), trainLabels.Concat(validationLabels).ToArray()));
+        var (history, weights, torchProbabilities) = session.Train(device =>
         {
-            torch.manual_seed(seed);
-            var device = TorchDeviceSelector.Resolve(o.Device, out string? note);
-            trainingDevice = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
-            if (note is not null)
-                channel.Warning(MessageSensitivity.None, note);
             using var model = new RecurrentSequenceNetwork(network, o.Dropout);
             model.to(device);
-            history = TextClassificationTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, settings, o.Progress,
-                message => channel.Info(MessageSensitivity.None, message), o.CancellationToken);
-            weights = model.ExportWeights();
-            using var cpu = new RecurrentSequenceNetwork(network);
-            cpu.LoadWeights(weights);
-            torchProbabilities = TextClassificationTrainingLoop.Predict(cpu, torch.CPU, heldIds, o.BatchSize, PadId);
-        }
+            var history = TextClassificationTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, settings, o.Progress,
+                session.Info, o.CancellationToken, checkpoints);
+            var probabilities = FitSession.OnCpu(model, device, o.Dropout, cpu => TextClassificationTrainingLoop.Predict(cpu, torch.CPU, heldIds, o.BatchSize, PadId));
+            return (history, model.ExportWeights(), probabilities);
+        });
 
         // 4. Export (vocabulary lookup, truncation and the begin token in the graph) and check it against TorchSharp on raw words.
         var deployed = network with
@@ -151,14 +141,13 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
             TokenStrings = vocabulary.Tokens, UnknownTokenId = UnknownId, BeginTokenId = BeginId, MaxSteps = o.MaxLength,
             UsesLengths = true, PredictedIndexOutput = !binary,
         };
-        var metadata = Metadata(o, binary, labelNames, history, seed, trainingDevice).ToList();
+        var metadata = Metadata(o, binary, labelNames).Concat(session.Metadata(history)).ToList();
         byte[] onnx = SequenceOnnxExporter.Export(deployed, weights, metadata);
         byte[] rowModel = SequenceOnnxExporter.Export(deployed with { UsesLengths = false }, weights, metadata);
         float[] onnxProbabilities = TextClassificationTransformer.ScoreTokens(onnx, heldRows.Select(i => tokens[i]).ToArray(), outputs);
-        var parity = OnnxParityCheck.Verify(torchProbabilities, onnxProbabilities);
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"ONNX parity check passed: max abs diff {parity.MaxAbsDiff:G3} over {parity.Count} probabilities."));
+        var parity = session.VerifyParity(torchProbabilities, onnxProbabilities, "probabilities");
 
-        return TextClassificationTransformer.Create(_mlContext, onnx, rowModel, input, o, binary, labelNames, vocabulary, history, parity, channel);
+        return TextClassificationTransformer.Create(_mlContext, onnx, rowModel, input, o, binary, labelNames, vocabulary, history, parity, session.Channel);
     }
 
     /// <summary>The output schema: the input columns plus <c>Score</c>, <c>PredictedLabel</c> (and <c>Probability</c> for binary).</summary>
@@ -271,7 +260,7 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
         return Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
     }
 
-    private static IEnumerable<KeyValuePair<string, string>> Metadata(TextClassifierOptions o, bool binary, string[] labels, TrainingHistory history, int seed, string device)
+    private static IEnumerable<KeyValuePair<string, string>> Metadata(TextClassifierOptions o, bool binary, string[] labels)
     {
         yield return new(TextClassificationTransformer.MetadataKind, binary ? "binary" : "multiclass");
         yield return new(TextClassificationTransformer.MetadataLabels, JsonSerializer.Serialize(labels));
@@ -279,12 +268,5 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassificationTransfo
         yield return new("text.preprocessing", "ML.NET NormalizeText(lower-case if text.lowercase, keep diacritics, drop punctuation, keep numbers), TokenizeIntoWords(space, tab, CR, LF)");
         yield return new("io.text_column", o.TextColumnName);
         yield return new("io.label_column", o.LabelColumnName);
-        yield return new("training.train_loss", JsonSerializer.Serialize(history.TrainLoss));
-        yield return new("training.validation_loss", JsonSerializer.Serialize(history.ValidationLoss));
-        yield return new("training.best_epoch", history.BestEpoch.ToString(CultureInfo.InvariantCulture));
-        yield return new("training.seconds", history.Duration.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-        yield return new("training.seed", seed.ToString(CultureInfo.InvariantCulture));
-        yield return new("training.device", device);
-        yield return new(OnnxMetadataKeys.TorchSharpVersion, typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown");
     }
 }

@@ -10,4 +10,8 @@ internal sealed record TrainingSettings(
     bool Shuffle,
     int Seed,
     bool RestoreBestWeights = true,
-    TrainingStage Stage = TrainingStage.Training);
+    TrainingStage Stage = TrainingStage.Training)
+{
+    /// <summary>Makes the run's learning-rate schedule (a new one per stage: schedules keep state); null for a constant rate.</summary>
+    public Func<MlNetRnn.Trainers.Training.LearningRateSchedule>? Schedule { get; init; }
+}

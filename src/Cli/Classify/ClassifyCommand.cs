@@ -31,6 +31,8 @@ internal static class ClassifyCommand
         {
             data, textColumn, labelColumn, cell, hidden, embedding, layers, unidirectional, pooling, maxLength, epochs, seed, device, output,
         };
+        var checkpoint = new CheckpointOptions();
+        checkpoint.AddTo(command);
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(CommandRunner.Run(() =>
         {
             // Column names only mean something for a user's file; silently ignoring them on the embedded data would hide a mistake.
@@ -51,6 +53,7 @@ internal static class ClassifyCommand
                 MaxLength = parseResult.GetValue(maxLength),
                 Epochs = parseResult.GetValue(epochs),
                 Seed = parseResult.GetValue(seed),
+                Checkpoint = checkpoint.Read(parseResult),
                 Device = ExecutionDevice.Parse(parseResult.GetValue(device)!),
                 OutputDirectory = parseResult.GetValue(output)!.FullName,
             };

@@ -71,7 +71,8 @@ internal static class ClassifyJob
                 var options = new TextClassifierOptions
                 {
                     Cell = s.Cell, HiddenSize = s.Hidden, EmbeddingSize = s.Embedding, NumberOfLayers = s.Layers, Bidirectional = s.Bidirectional,
-                    Pooling = s.Pooling, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = s.Seed, Device = s.Device, InferenceDevice = s.Device,
+                    Pooling = s.Pooling, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = s.Seed, Device = s.Device,
+                    CheckpointDirectory = s.Checkpoint.Directory, Resume = s.Checkpoint.Resume, InferenceDevice = s.Device,
                     CancellationToken = cancellationToken,
                     Progress = new SynchronousProgress<TrainingProgress>(p =>
                     {

@@ -18,6 +18,9 @@ internal sealed record ClassifySettings
     public int Epochs { get; init; } = 20;
     public double TestFraction { get; init; } = 0.2;
     public int Seed { get; init; } = 1;
+
+    /// <summary>Checkpoint folder and resume flag.</summary>
+    public CheckpointSettings Checkpoint { get; init; } = CheckpointSettings.None;
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
     public string OutputDirectory { get; init; } = Path.Combine("out", "classify");
 }

@@ -45,6 +45,8 @@ internal static class GenerateCommand
         {
             corpus, model, minutes, epochs, cell, hidden, layers, embedding, sequence, batch, prime, length, temperature, topK, seed, device, output,
         };
+        var checkpoint = new CheckpointOptions();
+        checkpoint.AddTo(command);
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(CommandRunner.Run(() =>
         {
             if (parseResult.GetValue(corpus) is not null && parseResult.GetValue(model) is not null)
@@ -66,6 +68,7 @@ internal static class GenerateCommand
                 Temperature = parseResult.GetValue(temperature),
                 TopK = parseResult.GetValue(topK),
                 Seed = parseResult.GetValue(seed),
+                Checkpoint = checkpoint.Read(parseResult),
                 Device = ExecutionDevice.Parse(parseResult.GetValue(device)!),
                 OutputDirectory = parseResult.GetValue(output)!.FullName,
             };

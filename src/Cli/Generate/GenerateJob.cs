@@ -167,6 +167,8 @@ internal static class GenerateJob
                     Epochs = s.Epochs,
                     TimeBudget = budget,
                     Seed = s.Seed,
+                    CheckpointDirectory = s.Checkpoint.Directory,
+                    Resume = s.Checkpoint.Resume,
                     Device = s.Device,
                     InferenceDevice = s.Device,
                     CancellationToken = cancellationToken,

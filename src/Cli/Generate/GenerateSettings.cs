@@ -20,6 +20,9 @@ internal sealed record GenerateSettings
     public double Temperature { get; init; } = 0.8;
     public int TopK { get; init; }
     public int Seed { get; init; } = 1;
+
+    /// <summary>Checkpoint folder and resume flag.</summary>
+    public CheckpointSettings Checkpoint { get; init; } = CheckpointSettings.None;
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
     public string OutputDirectory { get; init; } = Path.Combine("out", "generate");
 }

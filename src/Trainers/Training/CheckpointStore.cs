@@ -58,7 +58,8 @@ internal sealed class CheckpointStore
         {
             throw new IOException($"No space left to write the checkpoint '{path}'. Free space on that disk or choose another checkpoint directory.", ex);
         }
-        foreach (var old in InProgress(header.Stage).Skip(2))
+        // A finished stage resumes from its complete checkpoint alone; in-progress ones are kept two deep for a torn newest.
+        foreach (var old in InProgress(header.Stage).Skip(header.Completed ? 0 : 2))
             File.Delete(old);
     }
 

@@ -77,7 +77,8 @@ internal sealed class TrainingCheckpoint
 
     private static void WriteTensor(BinaryWriter writer, string name, Tensor tensor)
     {
-        using var cpu = tensor.detach().cpu().contiguous();
+        using var scope = torch.NewDisposeScope();
+        var cpu = tensor.detach().cpu().contiguous();
         writer.Write(name);
         writer.Write((int)cpu.dtype);
         writer.Write(cpu.shape.Length);

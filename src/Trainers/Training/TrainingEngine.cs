@@ -107,8 +107,9 @@ internal static class TrainingEngine
                     {
                         if (run.CancellationToken.IsCancellationRequested)
                         {
-                            run.Checkpoints?.Write(Capture(network, optimizer, early, run, source, epoch - 1, batch, lossSum, epochItems, lastBatch,
-                                trainLosses, validationLosses, items, StepTime(), Elapsed()));
+                            if (run.Checkpoints is not null)
+                                WriteAndRelease(run.Checkpoints, Capture(network, optimizer, early, run, source, epoch - 1, batch, lossSum, epochItems, lastBatch,
+                                    trainLosses, validationLosses, items, StepTime(), Elapsed()));
                             run.CancellationToken.ThrowIfCancellationRequested();
                         }
                         double batchLoss;
@@ -171,7 +172,7 @@ internal static class TrainingEngine
                     optimizer.LearningRate = run.Schedule.Next(optimizer.LearningRate, run.LearningRate, epoch, monitored);
                 }
                 if (run.Checkpoints is not null && !stoppedEarly && !outOfTime && epoch < run.Epochs)
-                    run.Checkpoints.Write(Capture(network, optimizer, early, run, source, epoch, 0, 0, 0, double.NaN,
+                    WriteAndRelease(run.Checkpoints, Capture(network, optimizer, early, run, source, epoch, 0, 0, 0, double.NaN,
                         trainLosses, validationLosses, items, StepTime(), Elapsed()));
                 if (stoppedEarly)
                     break;
@@ -204,6 +205,18 @@ internal static class TrainingEngine
         }
     }
 
+    private static void WriteAndRelease(CheckpointStore store, TrainingCheckpoint checkpoint)
+    {
+        try
+        {
+            store.Write(checkpoint);
+        }
+        finally
+        {
+            checkpoint.Tensors["rng/torch"].Dispose();
+        }
+    }
+
     private static TrainingCheckpoint Capture(nn.Module network, AdamOptimizer optimizer, EarlyStopping early, TrainingRun run, IBatchSource source,
         int epochsDone, int batchesDone, double partialSum, long partialCount, double partialLast,
         List<double> trainLosses, List<double> validationLosses, long items, TimeSpan stepTime, TimeSpan elapsed)
@@ -218,8 +231,8 @@ internal static class TrainingEngine
                 tensors["best/" + name] = tensor;
         foreach (var (name, tensor) in source.CarriedState())
             tensors["carried/" + name] = tensor;
-        using var rng = torch.random.get_rng_state();
-        tensors["rng/torch"] = rng;
+        // Disposed by WriteAndRelease once written: the other tensors belong to the network, the optimizer and early stopping.
+        tensors["rng/torch"] = torch.random.get_rng_state();
         var checkpoint = new TrainingCheckpoint
         {
             Header = new CheckpointHeader
