@@ -146,6 +146,7 @@ internal static class ForecastJob
             EpochsRun = history.EpochsRun,
             RefitEpochs = history.RefitTrainLoss.Count,
             BestEpoch = history.BestEpoch,
+            ResumedEpochs = history.ResumedEpochs,
             TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
             TrainLoss = history.TrainLoss.ToArray(),
             ValidationLoss = history.ValidationLoss.ToArray(),

@@ -28,6 +28,7 @@ internal sealed record ForecastSummary
     [JsonPropertyName("epochs_run")] public int EpochsRun { get; init; }
     [JsonPropertyName("refit_epochs")] public int RefitEpochs { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    [JsonPropertyName("resumed_epochs")] public int ResumedEpochs { get; init; }
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
     [JsonPropertyName("train_loss")] public double[] TrainLoss { get; init; } = Array.Empty<double>();
     [JsonPropertyName("validation_loss")] public double[] ValidationLoss { get; init; } = Array.Empty<double>();

@@ -155,7 +155,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecastingTransformer>
                 var refit = RegressionTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
                     new long[] { o.Window, 1 }, o.Horizon, refitSettings, o.Progress, session.Info, o.CancellationToken, checkpoints);
                 history = new TrainingHistory(history.TrainLoss, history.ValidationLoss, history.BestEpoch, history.StoppedEarly,
-                    history.Duration + refit.Duration, refit.TrainLoss);
+                    history.Duration + refit.Duration, refit.TrainLoss, history.ResumedEpochs + refit.ResumedEpochs);
                 network.LoadWeights(refitNetwork.ExportWeights());
             }
             var reference = FitSession.OnCpu(network, device, o.Dropout, cpu => PredictTorch(cpu, torch.CPU, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow));

@@ -5,8 +5,9 @@ public sealed class TrainingHistory
 {
     /// <summary>Creates a history.</summary>
     public TrainingHistory(IReadOnlyList<double> trainLoss, IReadOnlyList<double> validationLoss, int bestEpoch, bool stoppedEarly, TimeSpan duration,
-        IReadOnlyList<double>? refitTrainLoss = null)
+        IReadOnlyList<double>? refitTrainLoss = null, int resumedEpochs = 0)
     {
+        ResumedEpochs = resumedEpochs;
         RefitTrainLoss = refitTrainLoss ?? Array.Empty<double>();
         TrainLoss = trainLoss;
         ValidationLoss = validationLoss;
@@ -38,6 +39,12 @@ public sealed class TrainingHistory
     /// <see cref="BestEpoch"/> epochs from the same initial weights; empty when there was no refit. The model holds the refit's weights.
     /// </summary>
     public IReadOnlyList<double> RefitTrainLoss { get; }
+
+    /// <summary>
+    /// Epochs (over every stage) that a resumed fit took from a checkpoint instead of training them again; 0 for a fit that ran from
+    /// the start (<see cref="RecurrentTrainerOptions.Resume"/>).
+    /// </summary>
+    public int ResumedEpochs { get; }
 
     /// <summary>Wall-clock training time, refit included (excluding export and the parity check).</summary>
     public TimeSpan Duration { get; }

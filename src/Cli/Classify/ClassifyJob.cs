@@ -130,7 +130,7 @@ internal static class ClassifyJob
             Data = data.Source, Kind = binary ? "binary" : "multiclass", Classes = classes, TrainRows = trainRows.Length, TestRows = testRows.Length,
             Accuracy = Math.Round(accuracy, 4), Auc = Round(auc), F1 = Round(f1), MacroAccuracy = Round(macro),
             Baseline = baselineName, BaselineAccuracy = Math.Round(baselineAccuracy, 4), BaselineAuc = Round(baselineAuc), BaselineF1 = Round(baselineF1),
-            EpochsRun = history.EpochsRun, BestEpoch = history.BestEpoch, TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
+            EpochsRun = history.EpochsRun, BestEpoch = history.BestEpoch, ResumedEpochs = history.ResumedEpochs, TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
             ParityMaxAbsDiff = model.Parity!.MaxAbsDiff, VocabularySize = model.Vocabulary.Count, Cell = s.Cell.ToString(), Hidden = s.Hidden, Seed = s.Seed,
             Device = s.Device.Kind == ExecutionDeviceKind.Cpu ? "cpu" : OnnxSessionFactory.Resolve(s.Device, out _).ToString(),
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },

@@ -21,6 +21,7 @@ internal sealed record ClassifySummary
     [JsonPropertyName("baseline_f1")] public double? BaselineF1 { get; init; }
     [JsonPropertyName("epochs_run")] public int EpochsRun { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    [JsonPropertyName("resumed_epochs")] public int ResumedEpochs { get; init; }
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
     [JsonPropertyName("parity_max_abs_diff")] public double ParityMaxAbsDiff { get; init; }
     [JsonPropertyName("vocabulary_size")] public int VocabularySize { get; init; }

@@ -103,6 +103,7 @@ internal static class GenerateJob
             GenerateCharsPerSecond = Math.Round(charsPerSecond, 1),
             EpochsRun = trained ? history!.EpochsRun : 0,
             BestEpoch = history?.BestEpoch ?? 0,
+            ResumedEpochs = history?.ResumedEpochs ?? 0,
             TrainSeconds = trained ? Math.Round(history!.Duration.TotalSeconds, 3) : 0,
             ParityMaxAbsDiff = model.Parity?.MaxAbsDiff,
             Prime = s.Prime,

@@ -19,6 +19,7 @@ internal sealed record GenerateSummary
     [JsonPropertyName("generate_chars_per_second")] public double GenerateCharsPerSecond { get; init; }
     [JsonPropertyName("epochs_run")] public int EpochsRun { get; init; }
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    [JsonPropertyName("resumed_epochs")] public int ResumedEpochs { get; init; }
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
     [JsonPropertyName("parity_max_abs_diff")] public double? ParityMaxAbsDiff { get; init; }
     [JsonPropertyName("prime")] public string Prime { get; init; } = "";

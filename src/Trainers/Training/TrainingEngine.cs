@@ -43,7 +43,8 @@ internal static class TrainingEngine
                 {
                     run.Log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"{run.Stage}: already completed in checkpoint ({h.Epoch} epochs); using its weights"));
                     network.eval();
-                    var doneHistory = new TrainingHistory(trainLosses, validationLosses, h.KeptEpoch, h.StoppedEarly, TimeSpan.FromSeconds(h.ElapsedSeconds));
+                    var doneHistory = new TrainingHistory(trainLosses, validationLosses, h.KeptEpoch, h.StoppedEarly, TimeSpan.FromSeconds(h.ElapsedSeconds),
+                        resumedEpochs: h.Epoch);
                     return new TrainingOutcome(doneHistory, h.ItemsTrained, TimeSpan.FromSeconds(h.StepSeconds), h.StoppedByTimeBudget, h.Epoch);
                 }
                 optimizer.LoadState(h.OptimizerSteps, checkpoint.Group("optimizer"));
@@ -179,7 +180,8 @@ internal static class TrainingEngine
             }
             early.RestoreBest(network);
             network.eval();
-            var history = new TrainingHistory(trainLosses, validationLosses, early.KeptEpoch(trainLosses.Count), stoppedEarly, Elapsed());
+            var history = new TrainingHistory(trainLosses, validationLosses, early.KeptEpoch(trainLosses.Count), stoppedEarly, Elapsed(),
+                resumedEpochs: firstEpoch - 1);
             run.Checkpoints?.Write(Completed(network, run, history, items, StepTime(), outOfTime));
             return new TrainingOutcome(history, items, StepTime(), outOfTime, firstEpoch - 1);
         }

@@ -28,6 +28,7 @@ internal static class TrainingMetadata
     public const string Device = "training.device";
     public const string DeviceNote = "training.device_note";
     public const string TokensPerSecond = "training.tokens_per_second";
+    public const string ResumedEpochs = "training.resumed_epochs";
 
     /// <summary>The metadata entries of a record, plus the TorchSharp version that trained it.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Write(TrainingRecord record)
@@ -46,6 +47,8 @@ internal static class TrainingMetadata
         yield return new(StoppedEarly, h.StoppedEarly ? "true" : "false");
         yield return new(Seconds, N(h.Duration.TotalSeconds));
         yield return new(Seed, record.Seed.ToString(CultureInfo.InvariantCulture));
+        if (h.ResumedEpochs > 0)
+            yield return new(ResumedEpochs, h.ResumedEpochs.ToString(CultureInfo.InvariantCulture));
         if (record.ItemsPerSecond is { } rate)
             yield return new(TokensPerSecond, N(rate));
     }
@@ -58,7 +61,7 @@ internal static class TrainingMetadata
             return null;
         return new TrainingHistory(Losses(metadata, TrainLoss, train), Losses(metadata, ValidationLoss), Integer(metadata, BestEpoch) ?? 0,
             metadata.TryGetValue(StoppedEarly, out var stopped) && stopped == "true", TimeSpan.FromSeconds(Number(metadata, Seconds) ?? 0),
-            Losses(metadata, RefitTrainLoss));
+            Losses(metadata, RefitTrainLoss), Integer(metadata, ResumedEpochs) ?? 0);
     }
 
     /// <summary>The training device recorded in the metadata, or null.</summary>
