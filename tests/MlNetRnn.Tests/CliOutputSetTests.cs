@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlNetRnn.Cli;
+using MlNetRnn.Trainers;
 using Xunit;
 
 namespace MlNetRnn.Tests;
@@ -292,6 +293,29 @@ public sealed class CliOutputSetTests : IDisposable
         {
             Spectre.Console.AnsiConsole.Console = previous;
         }
+    }
+
+    [Fact]
+    public async Task GenerateFromTheFoldersOwnModelKeepsThatModelAndReplacesTheRestOfTheSet()
+    {
+        string model = Path.Combine(_dir, "model.onnx");
+        using (var lm = new Microsoft.ML.MLContext(1).Rnn().LanguageModel(new LanguageModelOptions
+               {
+                   HiddenSize = 8, NumberOfLayers = 1, EmbeddingSize = 4, SequenceLength = 10, BatchSize = 4, Epochs = 1, Seed = 1,
+               }).Fit(string.Concat(Enumerable.Repeat("to be or not to be, that is the question. ", 60))))
+            lm.SaveOnnx(model);
+        byte[] before = File.ReadAllBytes(model);
+        File.WriteAllText(Path.Combine(_dir, "loss.png"), "the training run's plot");
+        File.WriteAllText(Path.Combine(_dir, "sample.txt"), "old sample");
+
+        int exit = await Program.Main(new[] { "generate", "--model", model, "--prime", "to be", "--length", "20", "--output", _dir });
+
+        Assert.Equal(0, exit);
+        Assert.Equal(before, File.ReadAllBytes(model));
+        Assert.Equal(new[] { "model.onnx", "sample.txt", "summary.json" }, Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.StartsWith("to be", File.ReadAllText(Path.Combine(_dir, "sample.txt")), StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")));
+        Assert.Contains(summary.RootElement.GetProperty("files").EnumerateArray(), f => f.GetString() == model);
     }
 
     private List<string> RecordSteps()
