@@ -267,6 +267,10 @@ public sealed class CliOutputSetTests : IDisposable
         var imported = MlNetRnn.Onnx.OnnxModelImporter.ImportFile(Path.Combine(_dir, "model.onnx"));
         Assert.Equal(4, imported.Architecture.HiddenSize);
         Assert.True(new FileInfo(Path.Combine(_dir, "model.zip")).Length > 1000);
+        // The free-space estimate counts exactly the recurrent and head weights the file holds (the scaler's few constants aside).
+        long weightBytes = MlNetRnn.Onnx.Protobuf.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(_dir, "model.onnx"))).Graph.Initializer
+            .Where(t => t.Name.StartsWith("rnn.", StringComparison.Ordinal) || t.Name.StartsWith("head.", StringComparison.Ordinal)).Sum(t => (long)t.RawData.Length);
+        Assert.Equal(ModelSizeEstimate.WeightBytes(MlNetRnn.Onnx.RecurrentCellKind.Lstm, 1, 4, 1, false, 12), weightBytes);
     }
 
     [Fact]

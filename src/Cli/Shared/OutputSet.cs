@@ -34,7 +34,7 @@ namespace MlNetRnn.Cli;
 /// Files outside the owned names are never touched, except temporary files this library's <c>AtomicFile</c> and older versions
 /// of this CLI leave behind (<c>.NAME.GUID.tmp</c>, <c>.write-check-GUID</c>), which are removed. Durability: file contents are
 /// flushed before the swap; on Linux and macOS the folders are flushed too, so the order of renames survives a power cut.
-/// Two runs writing to the same folder at once are refused (a lock file in the temp folder, keyed by the folder's path;
+/// Two runs writing to the same folder at once are refused (a lock file in the user's folder of locks under the temp folder, keyed by the folder's path;
 /// another path to the same folder, through a symbolic link, is not detected).
 /// </para>
 /// </remarks>
@@ -367,7 +367,9 @@ internal sealed class OutputSet : IDisposable
         // it, and the lock file is never deleted (deleting a lock file races with a run that has just opened it).
         string key = OperatingSystem.IsLinux() ? directory : directory.ToUpperInvariant();
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
-        string folder = Path.Combine(Path.GetTempPath(), "mlnet-rnn-locks");
+        // One folder per user: on a shared machine another user's folder of lock files would not be writable.
+        string user = string.Concat(Environment.UserName.Where(char.IsLetterOrDigit));
+        string folder = Path.Combine(Path.GetTempPath(), $"mlnet-rnn-locks-{user}");
         string path = Path.Combine(folder, hash + ".lock");
         try
         {
