@@ -22,6 +22,13 @@ internal static class CommandRunner
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
             return 1;
         }
+        catch (Exception ex) when (DiskFull.Is(ex))
+        {
+            // A full disk met outside the output set (the temp folder, a native library's own write) arrives as some other exception type.
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)} The disk is full: free some space (on the disk of --output, and of the temp folder " +
+                                   $"'{Markup.Escape(Path.GetTempPath())}') and run again.");
+            return 1;
+        }
     }
 
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
-using MlNetRnn.Onnx;
 using MlNetRnn.Trainers;
 using Spectre.Console;
 
@@ -18,6 +17,9 @@ internal static class ForecastJob
         public float Value { get; set; }
     }
 
+    /// <summary>The files a forecast run writes; they are replaced together (see <see cref="OutputSet"/>).</summary>
+    internal static readonly string[] OwnedFiles = { "model.onnx", "model.zip", "forecast.png", "summary.json" };
+
     public static ForecastSummary Run(ForecastSettings s, IAnsiConsole console, CancellationToken cancellationToken)
     {
         var series = s.DataPath is null ? SeriesCsv.AirPassengers(s.Column) : SeriesCsv.Load(s.DataPath, s.Column);
@@ -29,7 +31,9 @@ internal static class ForecastJob
                 $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
         if (s.Season < 1 || holdoutStart < s.Season)
             throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {s.Season}.");
-        OutputFolder.EnsureWritable(dir);
+        // The weights go into model.onnx and again into model.zip; the estimate makes a full disk fail now, not after training.
+        long weights = ModelSizeEstimate.WeightBytes(s.Cell, 1, s.Hidden, s.Layers, s.Bidirectional, s.Horizon);
+        using var output = OutputSet.Open(dir, OwnedFiles, 2 * weights + ModelSizeEstimate.ReportBytes);
         float[] train = series.Values[..holdoutStart];
         float[] actual = series.Values[holdoutStart..];
         bool log = s.LogTransform && train.All(v => v > 0);
@@ -110,7 +114,7 @@ internal static class ForecastJob
         string summaryPath = Path.Combine(dir, "summary.json");
         if (!PlotFonts.HasFonts)
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(PlotFonts.NoFontsWarning("forecast.png"))}");
-        // Every artifact is produced in memory first, so a failure leaves the previous run's files untouched.
+        // Every artifact is produced in memory first, then staged and swapped in as one set, so a failure leaves the previous run's files untouched.
         byte[] onnxBytes = model.GetOnnxModel();
         byte[] zipBytes;
         using (var zipStream = new MemoryStream())
@@ -157,10 +161,11 @@ internal static class ForecastJob
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
         };
         string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.WriteAllBytes(onnxPath, onnxBytes);
-        AtomicFile.WriteAllBytes(zipPath, zipBytes);
-        AtomicFile.WriteAllBytes(pngPath, pngBytes);
-        AtomicFile.WriteAllText(summaryPath, summaryJson);
+        output.Add("model.onnx", onnxBytes);
+        output.Add("model.zip", zipBytes);
+        output.Add("forecast.png", pngBytes);
+        output.AddText("summary.json", summaryJson);
+        output.Commit();
 
         var table = new Table().AddColumn("hold-out").AddColumn(new TableColumn("MAPE %").RightAligned()).AddColumn(new TableColumn("RMSE").RightAligned());
         string trained = history.RefitTrainLoss.Count > 0

@@ -9,35 +9,45 @@ namespace MlNetRnn.Cli;
 /// <param name="Column">The column used.</param>
 internal sealed record SeriesCsv(float[] Values, string[] Labels, string Source, string Column)
 {
-    /// <summary>Parses CSV text: comma-separated, header row, invariant-culture numbers.</summary>
+    /// <summary>
+    /// Parses delimited text with a header row and invariant-culture numbers. The separator is a comma, or a semicolon when the header
+    /// has semicolons and no comma, or a tab (see <see cref="CsvRecords.DetectSeparator"/>); fields may be double-quoted (RFC 4180).
+    /// </summary>
     /// <exception cref="FormatException">The column is missing, a row is short, or a value is not a finite number (file, line and column named).</exception>
     public static SeriesCsv Parse(string text, string source, string column)
     {
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        int headerIndex = lines.FindIndex(l => l.Trim().Length > 0);
-        if (headerIndex < 0)
+        var records = CsvRecords.Read(text, source, out char separator);
+        if (records.Count == 0)
             throw new FormatException($"{source}: the file is empty.");
-        var header = lines[headerIndex].Split(',').Select(h => h.Trim().Trim('"')).ToArray();
+        var header = records[0].Fields.Select(h => h.Trim()).ToArray();
         int valueIndex = Array.FindIndex(header, h => string.Equals(h, column, StringComparison.OrdinalIgnoreCase));
         if (valueIndex < 0)
-            throw new FormatException($"{source}: no column '{column}' in the header ({string.Join(", ", header)}). Pass --column with one of them.");
+        {
+            string hint = separator == ',' && header.Any(h => h.Contains(';'))
+                ? " The header has both commas and semicolons; give every header name without a comma (or quote it) so the separator can be told."
+                : "";
+            throw new FormatException($"{source}: no column '{column}' in the header ({string.Join(", ", header)}; fields separated by {CsvRecords.Describe(separator)}). Pass --column with one of them.{hint}");
+        }
         int yearIndex = Array.FindIndex(header, h => h.Equals("year", StringComparison.OrdinalIgnoreCase));
         int periodIndex = Array.FindIndex(header, h => h.Equals("period", StringComparison.OrdinalIgnoreCase) || h.Equals("month", StringComparison.OrdinalIgnoreCase));
 
         var values = new List<float>();
         var labels = new List<string>();
-        for (int i = headerIndex + 1; i < lines.Count; i++)
+        foreach (var (line, cells) in records.Skip(1))
         {
-            if (lines[i].Trim().Length == 0)
-                continue;
-            var cells = lines[i].Split(',');
-            if (cells.Length <= valueIndex)
-                throw new FormatException($"{source}, line {i + 1}: expected at least {valueIndex + 1} fields, found {cells.Length}.");
-            string cell = cells[valueIndex].Trim().Trim('"');
+            if (cells.Count <= valueIndex)
+                throw new FormatException($"{source}, line {line}: expected at least {valueIndex + 1} fields, found {cells.Count} (fields separated by {CsvRecords.Describe(separator)}).");
+            string cell = cells[valueIndex].Trim();
             if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
-                throw new FormatException($"{source}, line {i + 1}: column '{column}' holds '{cell}', which is not a finite number. Fix or remove the row.");
+            {
+                // A semicolon-separated file usually comes from a locale that writes decimals with a comma.
+                string hint = separator == ';' && cell.Contains(',')
+                    ? " The file is semicolon-separated and this value uses a decimal comma; write decimals with a point (1.5, not 1,5)."
+                    : "";
+                throw new FormatException($"{source}, line {line}: column '{column}' holds '{cell}', which is not a finite number. Fix or remove the row.{hint}");
+            }
             values.Add(v);
-            labels.Add(yearIndex >= 0 && periodIndex >= 0 && cells.Length > Math.Max(yearIndex, periodIndex)
+            labels.Add(yearIndex >= 0 && periodIndex >= 0 && cells.Count > Math.Max(yearIndex, periodIndex)
                 ? $"{cells[yearIndex].Trim()}-{cells[periodIndex].Trim().PadLeft(2, '0')}"
                 : (values.Count - 1).ToString(CultureInfo.InvariantCulture));
         }
@@ -46,13 +56,14 @@ internal sealed record SeriesCsv(float[] Values, string[] Labels, string Source,
         return new SeriesCsv(values.ToArray(), labels.ToArray(), source, header[valueIndex]);
     }
 
-    /// <summary>Reads a CSV file.</summary>
+    /// <summary>Reads a UTF-8 CSV file (see <see cref="Parse"/>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is binary or not UTF-8.</exception>
     public static SeriesCsv Load(string path, string column)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Data file '{path}' does not exist.", path);
-        return Parse(File.ReadAllText(path), path, column);
+        InputFile.RequireFile(path, "Data file", "--data");
+        return Parse(InputFile.ReadUtf8Text(path, "Data file", "--data"), path, column);
     }
 
     /// <summary>The embedded AirPassengers series (monthly airline passengers, thousands, 1949-1960).</summary>

@@ -15,11 +15,14 @@ public static class OnnxModelImporter
 {
     /// <summary>Reads a model file; external tensor data (if any) is read only from inside the file's folder.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid, complete MlNetRnn model.</exception>
     public static ImportedRecurrentModel ImportFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new IOException($"ONNX model file '{full}' is a folder; a file is expected. Give the path of the .onnx file inside it.");
         if (!File.Exists(full))
             throw new FileNotFoundException($"ONNX model file '{full}' does not exist.", full);
         try
@@ -115,6 +118,43 @@ public static class OnnxModelImporter
             .Select(p => new KeyValuePair<string, string>(p.Key, p.Value))
             .ToArray();
         return new ImportedRecurrentModel(task, arch, sequence, forecasting, new WeightSet(tensors), metadata, extra);
+    }
+
+    /// <summary>
+    /// Checks that the weights of a model exported by this library match the digest in its metadata
+    /// (<see cref="OnnxMetadataKeys.WeightsSha256"/>), without importing it. Every loader calls this, so a model whose weights were
+    /// altered or corrupted after export is refused, whether it is loaded for scoring, generation or further training.
+    /// </summary>
+    /// <param name="modelBytes">The ONNX model.</param>
+    /// <param name="source">How messages name the model, e.g. <c>'/models/lm.onnx'</c> or <c>the ONNX model inside '/models/model.zip'</c>.</param>
+    /// <param name="modelDirectory">Folder that external tensor data may be read from; null to refuse external data.</param>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model, lack the digest, or their weights do not match it (the source named).</exception>
+    public static void VerifyWeights(byte[] modelBytes, string source, string? modelDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelBytes);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        try
+        {
+            ModelProto model;
+            try
+            {
+                model = ModelProto.Parser.ParseFrom(modelBytes);
+            }
+            catch (InvalidProtocolBufferException ex)
+            {
+                throw new InvalidDataException($"The bytes are not a valid ONNX model; the file is truncated or corrupt ({modelBytes.Length} bytes: {ex.Message}).", ex);
+            }
+            if (model.Graph is null)
+                throw new InvalidDataException($"The ONNX model has no graph ({modelBytes.Length} bytes); the file is truncated or not an ONNX model.");
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var entry in model.MetadataProps)
+                metadata[entry.Key] = entry.Value;
+            VerifyDigest(model.Graph, ResolveInitializers(model.Graph, modelDirectory), metadata);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{source}: {ex.Message}", ex);
+        }
     }
 
     private static ForecastingModelDescription ReadForecasting(IReadOnlyDictionary<string, string> m, RecurrentArchitecture arch)
@@ -273,10 +313,12 @@ public static class OnnxModelImporter
     private static void VerifyDigest(GraphProto graph, Dictionary<string, (TensorProto Tensor, byte[] Bytes)> initializers, IReadOnlyDictionary<string, string> metadata)
     {
         if (!metadata.TryGetValue(OnnxMetadataKeys.WeightsSha256, out var expected))
-            throw new InvalidDataException($"The ONNX model lacks the weights checksum '{OnnxMetadataKeys.WeightsSha256}'; the file is truncated or its metadata were stripped.");
+            throw new InvalidDataException($"The ONNX model lacks the weights checksum '{OnnxMetadataKeys.WeightsSha256}'; the file is truncated, its metadata were stripped, " +
+                                           "or it was not exported by MlNetRnn. Export the model again.");
         string actual = WeightsDigest.Compute(graph.Initializer.Select(t => initializers[t.Name]));
         if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException("The ONNX model's weights do not match their checksum; the file is corrupt or was modified after export.");
+            throw new InvalidDataException($"The model's weights do not match their checksum (the SHA-256 digest in '{OnnxMetadataKeys.WeightsSha256}'): the file was altered " +
+                                           "or corrupted after export. Restore it from a backup or export the model again.");
     }
 
     private static Dictionary<string, (TensorProto Tensor, byte[] Bytes)> ResolveInitializers(GraphProto graph, string? modelDirectory)

@@ -27,12 +27,19 @@ public sealed class TextGenerator : IDisposable
         _scratch = new double[Vocabulary.Count];
     }
 
-    /// <summary>Loads a generator from an <c>.onnx</c> file.</summary>
+    /// <summary>Loads a generator from an <c>.onnx</c> file, after checking its weights against their digest.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is not a language model, or its weights do not match their digest (altered or corrupted).</exception>
     public static TextGenerator FromFile(string path, OnnxScoringOptions? options = null)
     {
+        if (Directory.Exists(path))
+            throw new IOException($"Language model file '{path}' is a folder; a file is expected. Give the path of the .onnx file inside it.");
         if (!File.Exists(path))
             throw new FileNotFoundException($"Language model file '{path}' does not exist.", path);
-        return new TextGenerator(File.ReadAllBytes(path), options);
+        byte[] bytes = File.ReadAllBytes(path);
+        OnnxModelImporter.VerifyWeights(bytes, $"'{path}'", Path.GetDirectoryName(Path.GetFullPath(path)));
+        return new TextGenerator(bytes, options);
     }
 
     /// <summary>The model's vocabulary.</summary>

@@ -205,14 +205,15 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
     /// history back from the embedded ONNX model's metadata.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an ML.NET model holding an MlNetRnn forecaster.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ML.NET model holding an MlNetRnn forecaster, is damaged, or its weights do not match their digest.</exception>
     public static ForecastingTransformer Load(MLContext mlContext, string path)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        ModelFiles.RequireFile(path, "Model file");
         // Reading our own entry first turns "not a zip" or "not ours" into a clear message before ML.NET's loader runs.
         byte[] onnx = ModelZip.ExtractOnnx(path, ForecastingOnnxExporter.TaskName);
+        ModelFiles.VerifyEmbeddedWeights(onnx, path);
         ITransformer loaded;
         try
         {
@@ -220,7 +221,7 @@ public sealed class ForecastingTransformer : ITransformer, ICanSaveModel, IDispo
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"ML.NET could not load '{path}': {ex.Message}", ex);
+            throw ModelFiles.Damaged(path, ex);
         }
         var chain = loaded as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(loaded);
         return FromOnnx(mlContext, onnx, chain);

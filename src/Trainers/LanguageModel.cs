@@ -48,13 +48,15 @@ public sealed class LanguageModel : IDisposable
     /// <param name="path">The file written by <see cref="SaveOnnx"/> (or the CLI).</param>
     /// <param name="device">Where generation runs; default CPU.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an MlNetRnn language model.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is not an MlNetRnn language model, or its weights do not match their digest (altered or corrupted).</exception>
     public static LanguageModel Load(string path, ExecutionDevice? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Language model file '{path}' does not exist.", path);
+        ModelFiles.RequireFile(path, "Language model file");
         byte[] onnx = File.ReadAllBytes(path);
+        // ONNX Runtime would run altered weights without a word: check them against the digest written at export.
+        OnnxModelImporter.VerifyWeights(onnx, $"'{path}'", Path.GetDirectoryName(Path.GetFullPath(path)));
         var generator = new TextGenerator(onnx, new OnnxScoringOptions { Device = device ?? ExecutionDevice.Cpu });
         try
         {

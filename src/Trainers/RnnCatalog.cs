@@ -53,7 +53,8 @@ public sealed class RnnCatalog
 
     /// <summary>Loads a forecaster saved with <c>mlContext.Model.Save</c>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn forecaster.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn forecaster, is damaged, or its weights do not match their digest.</exception>
     public ForecastingTransformer LoadForecaster(string path) => ForecastingTransformer.Load(MLContext, path);
 
     /// <summary>A recurrent text classifier (Boolean label: binary; key label: multiclass) configured by <paramref name="options"/>.</summary>
@@ -65,7 +66,8 @@ public sealed class RnnCatalog
 
     /// <summary>Loads a text classifier saved with <c>mlContext.Model.Save</c>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn text classifier.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn text classifier, is damaged, or its weights do not match their digest.</exception>
     public TextClassificationTransformer LoadTextClassifier(string path) => TextClassificationTransformer.Load(MLContext, path);
 
     /// <summary>A character (or word) language model trainer configured by <paramref name="options"/>.</summary>
@@ -76,7 +78,8 @@ public sealed class RnnCatalog
 
     /// <summary>Loads a language model from its <c>.onnx</c> file (the file alone is the whole model).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an MlNetRnn language model.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is not an MlNetRnn language model, or its weights do not match their digest.</exception>
     public LanguageModel LoadLanguageModel(string path, ExecutionDevice? device = null) => Trainers.LanguageModel.Load(path, device);
 
     /// <summary>

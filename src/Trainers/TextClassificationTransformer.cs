@@ -212,9 +212,9 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
     internal static TextClassificationTransformer Load(MLContext mlContext, string path)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        ModelFiles.RequireFile(path, "Model file");
         byte[] rowModel = ModelZip.ExtractOnnx(path, TaskName);
+        ModelFiles.VerifyEmbeddedWeights(rowModel, path);
         mlContext.ComponentCatalog.RegisterAssembly(typeof(TextClassifierMappings).Assembly);
         ITransformer loaded;
         try
@@ -223,7 +223,7 @@ public sealed class TextClassificationTransformer : ITransformer, IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"ML.NET could not load '{path}': {ex.Message}", ex);
+            throw ModelFiles.Damaged(path, ex);
         }
         var chain = new TransformerChain<ITransformer>(loaded is IEnumerable<ITransformer> steps ? steps.ToArray() : new[] { loaded });
         // The saved chain holds the row-by-row export (no lengths input); the deployable batch model is the same with lengths.

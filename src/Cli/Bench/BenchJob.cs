@@ -32,7 +32,8 @@ internal static class BenchJob
         int textRows = 512, int lmRows = 256)
     {
         string dir = Path.GetFullPath(outputDirectory);
-        OutputFolder.EnsureWritable(dir);
+        // One file only, but through the same set as the other commands: the folder is checked, locked and tidied the same way.
+        using var output = OutputSet.Open(dir, new[] { "summary.json" }, ModelSizeEstimate.ReportBytes);
         var series = SeriesCsv.AirPassengers("value").Values;
         var notes = new List<string>
         {
@@ -210,7 +211,8 @@ internal static class BenchJob
         console.Write(table);
 
         string path = Path.Combine(dir, "summary.json");
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        output.AddText("summary.json", JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        output.Commit();
         console.MarkupLine($"Wrote [green]{Markup.Escape(path)}[/]");
         return summary;
     }

@@ -29,6 +29,9 @@ internal static class ClassifyJob
     private static readonly string[] s_true = { "1", "true", "yes", "positive", "pos" };
     private static readonly string[] s_false = { "0", "false", "no", "negative", "neg" };
 
+    /// <summary>Every file a classify run may write (one of the two plots); they are replaced together (see <see cref="OutputSet"/>).</summary>
+    internal static readonly string[] OwnedFiles = { "model.onnx", "model.zip", "roc.png", "confusion.png", "summary.json" };
+
     public static ClassifySummary Run(ClassifySettings s, IAnsiConsole console, CancellationToken cancellationToken)
     {
         string dir = Path.GetFullPath(s.OutputDirectory);
@@ -39,7 +42,12 @@ internal static class ClassifyJob
         // Two labels that read as yes/no are a binary task (ML.NET wants Boolean labels there); anything else is multiclass.
         bool binary = classes.Length == 2 && classes.All(c => s_true.Contains(c, StringComparer.OrdinalIgnoreCase) || s_false.Contains(c, StringComparer.OrdinalIgnoreCase))
                       && classes.Any(c => s_true.Contains(c, StringComparer.OrdinalIgnoreCase)) && classes.Any(c => s_false.Contains(c, StringComparer.OrdinalIgnoreCase));
-        OutputFolder.EnsureWritable(dir);
+        // The vocabulary is at most the distinct words (before the trainer's normalisation merges some); weights and token strings are
+        // written twice (model.onnx, and the row model inside model.zip).
+        var words = data.Texts.SelectMany(text => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        long weights = ModelSizeEstimate.WeightBytes(s.Cell, s.Embedding, s.Hidden, s.Layers, s.Bidirectional, binary ? 1 : classes.Length, words.Length + 3);
+        long tokenStrings = words.Sum(w => (long)System.Text.Encoding.UTF8.GetByteCount(w) + 4);
+        using var output = OutputSet.Open(dir, OwnedFiles, 2 * (weights + tokenStrings) + ModelSizeEstimate.ReportBytes);
 
         var rows = data.Texts.Select((t, i) => new Row { Text = t, Category = data.Labels[i], Label = s_true.Contains(data.Labels[i], StringComparer.OrdinalIgnoreCase) }).ToArray();
         var order = Enumerable.Range(0, rows.Length).ToArray();
@@ -137,10 +145,12 @@ internal static class ClassifyJob
         };
         if (!PlotFonts.HasFonts)
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(PlotFonts.NoFontsWarning(plotName))}");
-        AtomicFile.WriteAllBytes(onnxPath, model.GetOnnxModel());
-        AtomicFile.WriteAllBytes(zipPath, zip);
-        AtomicFile.WriteAllBytes(pngPath, png);
-        AtomicFile.WriteAllText(summaryPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        // Staged, then swapped in as one set: a binary run after a multiclass one also removes the old confusion.png.
+        output.Add("model.onnx", model.GetOnnxModel());
+        output.Add("model.zip", zip);
+        output.Add(plotName, png);
+        output.AddText("summary.json", JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        output.Commit();
 
         string F(double? v) => v is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : "-";
         var table = new Table().AddColumn("test split").AddColumn(new TableColumn("accuracy").RightAligned()).AddColumn(new TableColumn(binary ? "AUC" : "macro acc.").RightAligned())

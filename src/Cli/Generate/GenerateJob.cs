@@ -16,6 +16,9 @@ internal static class GenerateJob
     /// <summary>Tokens generated (after a warm-up) to measure generation speed.</summary>
     private const int SpeedProbeLength = 2000;
 
+    /// <summary>Every file a generate run may write; they are replaced together (see <see cref="OutputSet"/>).</summary>
+    internal static readonly string[] OwnedFiles = { "model.onnx", "loss.png", "sample.txt", "summary.json" };
+
     public static GenerateSummary Run(GenerateSettings s, IAnsiConsole console, CancellationToken cancellationToken)
     {
         string dir = Path.GetFullPath(s.OutputDirectory);
@@ -23,6 +26,8 @@ internal static class GenerateJob
             throw new ArgumentException("--prime must not be empty: generation continues a text.");
         var warnings = new List<string>();
         LanguageModel model;
+        OutputSet output;
+        byte[]? keptModel = null;
         string? corpusSource = null;
         var batchLoss = new List<(double, double)>();
         var validationPoints = new List<(double, double)>();
@@ -30,10 +35,20 @@ internal static class GenerateJob
         if (s.ModelPath is not null)
         {
             string path = Path.GetFullPath(s.ModelPath);
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"Model file '{path}' (--model) does not exist.", path);
-            OutputFolder.EnsureWritable(dir);
+            InputFile.RequireFile(path, "Model file", "--model");
             model = LanguageModel.Load(path, s.Device);
+            // The set owns model.onnx: if the loaded model is that very file, it is staged again so the swap keeps it.
+            if (string.Equals(path, Path.Combine(dir, "model.onnx"), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
+                keptModel = File.ReadAllBytes(path);
+            try
+            {
+                output = OutputSet.Open(dir, OwnedFiles, (keptModel?.Length ?? 0) + ModelSizeEstimate.ReportBytes);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
             console.MarkupLine($"[bold]mlnet-rnn generate[/]: loaded {Markup.Escape(path)} ({model.Vocabulary.Count} tokens); no training.");
         }
         else
@@ -47,20 +62,34 @@ internal static class GenerateJob
             else
             {
                 corpusSource = Path.GetFullPath(s.CorpusPath);
-                if (!File.Exists(corpusSource))
-                    throw new FileNotFoundException($"Corpus file '{corpusSource}' (--corpus) does not exist.", corpusSource);
-                corpus = File.ReadAllText(corpusSource);
+                InputFile.RequireFile(corpusSource, "Corpus file", "--corpus");
+                corpus = InputFile.ReadUtf8Text(corpusSource, "Corpus file", "--corpus");
+                // Checked before the prime: with an empty corpus every prime character is "unseen", which would blame the prime.
+                if (corpus.Length == 0)
+                    throw new InvalidDataException($"Corpus file '{corpusSource}' (--corpus) is empty. Give a UTF-8 text file holding the text to learn from.");
             }
             // Check the prime against the corpus now, not after minutes of training.
             var corpusChars = new HashSet<Rune>(corpus.EnumerateRunes());
             var unseen = s.Prime.EnumerateRunes().Where(r => !corpusChars.Contains(r)).Distinct().ToList();
             if (unseen.Count > 0)
                 throw new ArgumentException($"--prime contains character(s) that never occur in the corpus ({string.Join(", ", unseen.Select(r => $"'{r}'"))}); the model could not read them. Change the prime.");
-            OutputFolder.EnsureWritable(dir);
-            model = Train(s, corpus, corpusSource, console, warnings, batchLoss, validationPoints, cancellationToken);
+            // A character model's vocabulary is the corpus's distinct characters (the options' defaults bound the rest).
+            int vocabulary = corpusChars.Count + 1;
+            long weights = ModelSizeEstimate.WeightBytes(s.Cell, s.Embedding, s.Hidden, s.Layers, false, vocabulary, vocabulary);
+            output = OutputSet.Open(dir, OwnedFiles, weights + ModelSizeEstimate.ReportBytes);
+            try
+            {
+                model = Train(s, corpus, corpusSource, console, warnings, batchLoss, validationPoints, cancellationToken);
+            }
+            catch
+            {
+                output.Dispose();
+                throw;
+            }
         }
 
-        using var _ = model;
+        using var _ = output;
+        using var __ = model;
         string sample = model.Generate(s.Prime, s.Length, s.Temperature, s.TopK, s.Seed);
         // Generation speed: a longer run after the sample (which warmed the session up), prime consumed once, one step per token.
         var stopwatch = Stopwatch.StartNew();
@@ -84,6 +113,10 @@ internal static class GenerateJob
                 $"{s.Cell} {s.Layers}x{s.Hidden} on {Path.GetFileName(corpusSource)}: validation loss {valLoss:F3} nats/char"));
             files.Add(onnxPath);
             files.Add(pngPath);
+        }
+        else if (keptModel is not null)
+        {
+            files.Add(onnxPath);
         }
         files.Add(samplePath);
         files.Add(summaryPath);
@@ -116,12 +149,15 @@ internal static class GenerateJob
             Files = files.ToArray(),
         };
         string json = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        if (onnxBytes is not null)
-            AtomicFile.WriteAllBytes(onnxPath, onnxBytes);
+        // Staged, then swapped in as one set: a --model run into a training run's folder also removes that run's loss.png and
+        // model.onnx (unless the model.onnx is the model being used), so the folder never mixes two runs.
+        if ((onnxBytes ?? keptModel) is { } modelBytes)
+            output.Add("model.onnx", modelBytes);
         if (pngBytes is not null)
-            AtomicFile.WriteAllBytes(pngPath, pngBytes);
-        AtomicFile.WriteAllText(samplePath, s.Prime + sample + "\n");
-        AtomicFile.WriteAllText(summaryPath, json);
+            output.Add("loss.png", pngBytes);
+        output.AddText("sample.txt", s.Prime + sample + "\n");
+        output.AddText("summary.json", json);
+        output.Commit();
 
         foreach (var warning in warnings)
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
