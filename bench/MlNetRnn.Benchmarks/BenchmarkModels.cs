@@ -1,4 +1,3 @@
-using MlNetRnn.Onnx;
 using MlNetRnn.Transforms;
 
 namespace MlNetRnn.Benchmarks;

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.OnnxRuntime;
-using MlNetRnn.Onnx;
 
 namespace MlNetRnn.Benchmarks;
 

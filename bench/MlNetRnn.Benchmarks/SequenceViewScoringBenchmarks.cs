@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetRnn.Onnx;
 
 namespace MlNetRnn.Benchmarks;
 

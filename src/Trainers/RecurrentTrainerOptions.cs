@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using MlNetRnn.Onnx;
-using MlNetRnn.Trainers.Training;
 
 namespace MlNetRnn.Trainers;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetRnn.Onnx;
 using MlNetRnn.Transforms;
 
 namespace MlNetRnn.Trainers;
@@ -55,7 +54,7 @@ public sealed class RnnCatalog
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">The path is a folder.</exception>
     /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn forecaster, is damaged, or its weights do not match their digest.</exception>
-    public ForecastingTransformer LoadForecaster(string path) => ForecastingTransformer.Load(MLContext, path);
+    public ForecasterTransformer LoadForecaster(string path) => ForecasterTransformer.Load(MLContext, path);
 
     /// <summary>A recurrent text classifier (Boolean label: binary; key label: multiclass) configured by <paramref name="options"/>.</summary>
     public TextClassifierTrainer TextClassifier(TextClassifierOptions options) => new(MLContext, options);
@@ -68,7 +67,7 @@ public sealed class RnnCatalog
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">The path is a folder.</exception>
     /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn text classifier, is damaged, or its weights do not match their digest.</exception>
-    public TextClassificationTransformer LoadTextClassifier(string path) => TextClassificationTransformer.Load(MLContext, path);
+    public TextClassifierTransformer LoadTextClassifier(string path) => TextClassifierTransformer.Load(MLContext, path);
 
     /// <summary>A character (or word) language model trainer configured by <paramref name="options"/>.</summary>
     public LanguageModelTrainer LanguageModel(LanguageModelOptions options) => new(MLContext, options);
@@ -80,7 +79,7 @@ public sealed class RnnCatalog
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">The path is a folder.</exception>
     /// <exception cref="InvalidDataException">The file is not an MlNetRnn language model, or its weights do not match their digest.</exception>
-    public LanguageModel LoadLanguageModel(string path, ExecutionDevice? device = null) => Trainers.LanguageModel.Load(path, device);
+    public LanguageModel LoadLanguageModel(string path, ExecutionDevice? device = null) => LanguageModeling.LanguageModel.Load(path, device);
 
     /// <summary>
     /// Reads an <c>.onnx</c> file exported by this library back into TorchSharp-named weights and its description, for example to

@@ -1,4 +1,3 @@
-using MlNetRnn.Onnx;
 
 namespace MlNetRnn.Tests;
 

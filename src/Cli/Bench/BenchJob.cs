@@ -5,8 +5,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using MlNetRnn.Onnx;
-using MlNetRnn.Trainers;
 using Spectre.Console;
 
 namespace MlNetRnn.Cli.Bench;
@@ -221,8 +219,8 @@ internal static class BenchJob
     private static (double Ratio, double[] Range, double Ours, double Raw, double LossDiff, double LossesRatio, double[] LossesRange) CharModelTraining(int tokens, int repeats, IAnsiConsole console)
     {
         string corpus = Generate.EmbeddedCorpus.TinyShakespeare()[..tokens];
-        var vocabulary = Transforms.Vocabulary.Build(Transforms.TextUnits.Split(corpus, Transforms.TextUnit.Character));
-        long[] ids = vocabulary.Encode(Transforms.TextUnits.Split(corpus, Transforms.TextUnit.Character));
+        var vocabulary = Transforms.Text.Vocabulary.Build(Transforms.Text.TextUnits.Split(corpus, Transforms.Text.TextUnit.Character));
+        long[] ids = vocabulary.Encode(Transforms.Text.TextUnits.Split(corpus, Transforms.Text.TextUnit.Character));
         var options = new LanguageModelOptions
         {
             HiddenSize = CharHidden, NumberOfLayers = CharLayers, EmbeddingSize = CharEmbedding, SequenceLength = CharSequence, BatchSize = CharBatch,

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
-using MlNetRnn.Onnx;
 using TorchSharp;
 
 namespace MlNetRnn.Cli.Bench;
@@ -140,9 +139,9 @@ internal static class LanguageModelScoringBench
 
         // TorchSharp eager on the same batch, no gradients.
         double torchSeconds;
-        lock (Trainers.TorchGate.Lock)
+        lock (Trainers.Training.TorchGate.Lock)
         {
-            using var network = new Trainers.RecurrentSequenceNetwork(description);
+            using var network = new Trainers.Network.RecurrentSequenceNetwork(description);
             network.LoadWeights(weights);
             network.eval();
             using var noGrad = torch.no_grad();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MlNetRnn.Onnx;
 using Spectre.Console;
 
 namespace MlNetRnn.Cli.Classify;

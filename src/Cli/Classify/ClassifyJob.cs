@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetRnn.Onnx;
-using MlNetRnn.Trainers;
 using Spectre.Console;
 
 namespace MlNetRnn.Cli.Classify;
@@ -69,7 +67,7 @@ internal static class ClassifyJob
                            $"{trainRows.Length} train / {testRows.Length} test (seed {s.Seed}).");
         console.MarkupLine($"{s.Cell}, hidden {s.Hidden}, embedding {s.Embedding}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, pooling {s.Pooling}, max length {s.MaxLength}, device {s.Device}.");
 
-        TextClassificationTransformer model = null!;
+        TextClassifierTransformer model = null!;
         console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())

@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
-using MlNetRnn.Onnx;
-using MlNetRnn.Trainers;
 using MlNetRnn.Transforms;
 using Spectre.Console;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace MlNetRnn.Cli;
+namespace MlNetRnn.Cli.Shared;
 
 /// <summary>Where a training command keeps its checkpoints and whether it continues from them.</summary>
 /// <param name="Directory">The checkpoint folder, or null for none.</param>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MlNetRnn.Cli;
+namespace MlNetRnn.Cli.Shared;
 
 /// <summary>
 /// Splits delimited text (CSV, semicolon-separated or TSV) into records of fields. Both CLI readers (the forecast series and the

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
 
-namespace MlNetRnn.Cli;
+namespace MlNetRnn.Cli.Shared;
 
 /// <summary>
 /// Checks and reads the files a command is given (--data, --corpus, --model), so a wrong path, a folder, a binary file or text in

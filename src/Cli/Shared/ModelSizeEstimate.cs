@@ -1,6 +1,5 @@
-using MlNetRnn.Onnx;
 
-namespace MlNetRnn.Cli;
+namespace MlNetRnn.Cli.Shared;
 
 /// <summary>
 /// Bytes a model's weights take in an ONNX file, computed from the settings before training, so the free-space check of

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace MlNetRnn.Cli;
+namespace MlNetRnn.Cli.Shared;
 
 /// <summary>
 /// The files one CLI run writes into its output folder (model.onnx, model.zip, a plot, summary.json, ...), replaced as one unit,

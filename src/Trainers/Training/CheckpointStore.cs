@@ -1,5 +1,4 @@
 using System.Globalization;
-using MlNetRnn.Onnx;
 
 namespace MlNetRnn.Trainers.Training;
 

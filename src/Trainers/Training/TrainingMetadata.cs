@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
-using MlNetRnn.Onnx;
 using TorchSharp;
 
 namespace MlNetRnn.Trainers.Training;

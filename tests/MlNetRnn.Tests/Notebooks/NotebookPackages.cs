@@ -2,8 +2,6 @@ using System.Reflection;
 using System.Xml.Linq;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
-using MlNetRnn.Onnx;
-using MlNetRnn.Trainers;
 using MlNetRnn.Transforms;
 
 namespace MlNetRnn.Tests.Notebooks;

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using Spectre.Console;
+
+namespace MlNetRnn.Cli.Forecast;
+
+/// <summary>
+/// The <c>forecast</c> command's work: hold out the last <c>horizon</c> points, train on the rest, forecast the
+/// hold-out from the last training window, compare with seasonal naive, and write model and report files.
+/// </summary>
+internal static class ForecastJob
+{
+    private sealed class SeriesRow
+    {
+        public float Value { get; set; }
+    }
+
+    /// <summary>The files a forecast run writes; they are replaced together (see <see cref="OutputSet"/>).</summary>
+    internal static readonly string[] OwnedFiles = { "model.onnx", "model.zip", "forecast.png", "summary.json" };
+
+    public static ForecastSummary Run(ForecastSettings s, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var series = s.DataPath is null ? SeriesCsv.AirPassengers(s.Column) : SeriesCsv.Load(s.DataPath, s.Column);
+        string dir = Path.GetFullPath(s.OutputDirectory);
+        int holdoutStart = series.Values.Length - s.Horizon;
+        if (holdoutStart < s.Window + s.Horizon)
+            throw new ArgumentException(
+                $"{series.Source} has {series.Values.Length} values; holding out the last {s.Horizon} leaves {Math.Max(holdoutStart, 0)}, " +
+                $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
+        if (s.Season < 1 || holdoutStart < s.Season)
+            throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {s.Season}.");
+        // The weights go into model.onnx and again into model.zip; the estimate makes a full disk fail now, not after training.
+        long weights = ModelSizeEstimate.WeightBytes(s.Cell, 1, s.Hidden, s.Layers, s.Bidirectional, s.Horizon);
+        using var output = OutputSet.Open(dir, OwnedFiles, 2 * weights + ModelSizeEstimate.ReportBytes);
+        float[] train = series.Values[..holdoutStart];
+        float[] actual = series.Values[holdoutStart..];
+        bool log = s.LogTransform && train.All(v => v > 0);
+
+        console.MarkupLine($"[bold]mlnet-rnn forecast[/]: {Markup.Escape(series.Source)} (column '{Markup.Escape(series.Column)}', {series.Values.Length} points); " +
+                           $"training on {series.Labels[0]}..{series.Labels[holdoutStart - 1]}, forecasting {series.Labels[holdoutStart]}..{series.Labels[^1]}.");
+        console.MarkupLine($"{s.Cell}, hidden {s.Hidden}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, window {s.Window}, horizon {s.Horizon}, " +
+                           $"log transform {(log ? "on" : "off")}, seed {s.Seed}, device {s.Device}.");
+
+        var mlContext = new MLContext(seed: s.Seed);
+        // Device fallbacks and data notes arrive as warnings on the context's log; they are shown once each, after the progress display.
+        var warnings = LibraryWarnings.Collect(mlContext);
+        var data = mlContext.Data.LoadFromEnumerable(train.Select(v => new SeriesRow { Value = v }));
+        var options = new ForecasterOptions
+        {
+            SeriesColumnName = nameof(SeriesRow.Value),
+            Cell = s.Cell,
+            HiddenSize = s.Hidden,
+            NumberOfLayers = s.Layers,
+            Bidirectional = s.Bidirectional,
+            Window = s.Window,
+            Horizon = s.Horizon,
+            Epochs = s.Epochs,
+            LogTransform = log,
+            RefitOnAllWindows = s.Refit,
+            Seed = s.Seed,
+            CheckpointDirectory = s.Checkpoint.Directory,
+            Resume = s.Checkpoint.Resume,
+            Device = s.Device,
+            InferenceDevice = s.Device,
+            CancellationToken = cancellationToken,
+        };
+
+        ForecasterTransformer model = null!;
+        string? lastLine = null;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("training", maxValue: s.Epochs);
+                ProgressTask? refitTask = null;
+                options.Progress = new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    if (p.Stage == TrainingStage.Refit)
+                    {
+                        task.Value = task.MaxValue;
+                        refitTask ??= ctx.AddTask("refit on all windows", maxValue: p.MaxEpochs);
+                        refitTask.Value = p.Epoch;
+                        refitTask.Description = string.Create(CultureInfo.InvariantCulture, $"refit epoch {p.Epoch}/{p.MaxEpochs}: train {p.TrainLoss:F5}");
+                        return;
+                    }
+                    task.Value = p.Epoch;
+                    lastLine = p.ValidationLoss is { } v
+                        ? string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} val {v:F5} (best {p.BestEpoch})")
+                        : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} (best {p.BestEpoch})");
+                    task.Description = lastLine;
+                });
+                model = mlContext.Rnn().Forecaster(options).Fit(data);
+                task.Value = task.MaxValue;
+            });
+        using var _ = model;
+        lock (warnings)
+        {
+            foreach (var warning in warnings)
+                console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
+        float[] forecast = model.Forecast(train);
+        float[] naive = Enumerable.Range(0, s.Horizon).Select(h => train[holdoutStart - s.Season + (h % s.Season)]).ToArray();
+        var metrics = ForecastMetrics.Compute(forecast, actual, s.Horizon);
+        var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
+        var history = model.History!;
+
+        string onnxPath = Path.Combine(dir, "model.onnx");
+        string zipPath = Path.Combine(dir, "model.zip");
+        string pngPath = Path.Combine(dir, "forecast.png");
+        string summaryPath = Path.Combine(dir, "summary.json");
+        if (!PlotFonts.HasFonts)
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(PlotFonts.NoFontsWarning("forecast.png"))}");
+        // Every artifact is produced in memory first, then staged and swapped in as one set, so a failure leaves the previous run's files untouched.
+        byte[] onnxBytes = model.GetOnnxModel();
+        byte[] zipBytes;
+        using (var zipStream = new MemoryStream())
+        {
+            // The saved chain takes windows, so its recorded input schema is the windows schema (not the series').
+            mlContext.Model.Save(model, model.WindowsSchema, zipStream);
+            zipBytes = zipStream.ToArray();
+        }
+        byte[] pngBytes = ForecastPlot.Render(series, holdoutStart, forecast, naive,
+            string.Create(CultureInfo.InvariantCulture, $"{s.Cell} forecast: MAPE {metrics.Mape:F2}% vs seasonal naive {naiveMetrics.Mape:F2}%"));
+
+        var summary = new ForecastSummary
+        {
+            Data = series.Source,
+            Column = series.Column,
+            Cell = s.Cell.ToString(),
+            Hidden = s.Hidden,
+            Layers = s.Layers,
+            Bidirectional = s.Bidirectional,
+            Window = s.Window,
+            Horizon = s.Horizon,
+            LogTransform = log,
+            Seed = s.Seed,
+            Mape = metrics.Mape,
+            Rmse = metrics.Rmse,
+            Mae = metrics.Mae,
+            SeasonalNaiveMape = naiveMetrics.Mape,
+            SeasonalNaiveRmse = naiveMetrics.Rmse,
+            Forecast = forecast,
+            Actual = actual,
+            HoldoutLabels = series.Labels[holdoutStart..],
+            ParityMaxAbsDiff = model.Parity!.MaxAbsDiff,
+            EpochsRun = history.EpochsRun,
+            RefitEpochs = history.RefitTrainLoss.Count,
+            BestEpoch = history.BestEpoch,
+            ResumedEpochs = history.ResumedEpochs,
+            TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
+            TrainLoss = history.TrainLoss.ToArray(),
+            ValidationLoss = history.ValidationLoss.ToArray(),
+            TrainingDevice = model.TrainingDevice ?? "cpu",
+            Device = model.InferenceDevice.ToString(),
+            RequestedDevice = s.Device.ToString(),
+            Warnings = warnings.ToArray(),
+            Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
+        };
+        string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
+        output.Add("model.onnx", onnxBytes);
+        output.Add("model.zip", zipBytes);
+        output.Add("forecast.png", pngBytes);
+        output.AddText("summary.json", summaryJson);
+        output.Commit();
+
+        var table = new Table().AddColumn("hold-out").AddColumn(new TableColumn("MAPE %").RightAligned()).AddColumn(new TableColumn("RMSE").RightAligned());
+        string trained = history.RefitTrainLoss.Count > 0
+            ? $"{history.EpochsRun} epochs, best {history.BestEpoch}, refit {history.RefitTrainLoss.Count}"
+            : $"{history.EpochsRun} epochs, best {history.BestEpoch}";
+        table.AddRow($"{s.Cell} ({trained})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
+        table.AddRow($"seasonal naive (season {s.Season})", naiveMetrics.Mape.ToString("F2", CultureInfo.InvariantCulture), naiveMetrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
+        console.Write(table);
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"ONNX parity (ONNX Runtime vs TorchSharp): max abs diff {model.Parity.MaxAbsDiff:G3}; inference device: {model.InferenceDevice}; training took {history.Duration.TotalSeconds:F1} s."));
+        console.MarkupLine($"Wrote [green]{Markup.Escape(dir)}[/]: model.onnx, model.zip, forecast.png, summary.json");
+        return summary;
+    }
+
+}

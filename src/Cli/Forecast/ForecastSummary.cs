@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace MlNetRnn.Cli.Forecast;
+
+/// <summary>The <c>summary.json</c> the forecast command writes (snake_case keys; MAPE in percent).</summary>
+internal sealed record ForecastSummary
+{
+    [JsonPropertyName("task")] public string Task { get; init; } = "forecasting";
+    [JsonPropertyName("data")] public string Data { get; init; } = "";
+    [JsonPropertyName("column")] public string Column { get; init; } = "";
+    [JsonPropertyName("cell")] public string Cell { get; init; } = "";
+    [JsonPropertyName("hidden")] public int Hidden { get; init; }
+    [JsonPropertyName("layers")] public int Layers { get; init; }
+    [JsonPropertyName("bidirectional")] public bool Bidirectional { get; init; }
+    [JsonPropertyName("window")] public int Window { get; init; }
+    [JsonPropertyName("horizon")] public int Horizon { get; init; }
+    [JsonPropertyName("log_transform")] public bool LogTransform { get; init; }
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+    [JsonPropertyName("mape")] public double Mape { get; init; }
+    [JsonPropertyName("rmse")] public double Rmse { get; init; }
+    [JsonPropertyName("mae")] public double Mae { get; init; }
+    [JsonPropertyName("seasonal_naive_mape")] public double SeasonalNaiveMape { get; init; }
+    [JsonPropertyName("seasonal_naive_rmse")] public double SeasonalNaiveRmse { get; init; }
+    [JsonPropertyName("forecast")] public float[] Forecast { get; init; } = Array.Empty<float>();
+    [JsonPropertyName("actual")] public float[] Actual { get; init; } = Array.Empty<float>();
+    [JsonPropertyName("holdout_labels")] public string[] HoldoutLabels { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("parity_max_abs_diff")] public double ParityMaxAbsDiff { get; init; }
+    [JsonPropertyName("epochs_run")] public int EpochsRun { get; init; }
+    [JsonPropertyName("refit_epochs")] public int RefitEpochs { get; init; }
+    [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
+    [JsonPropertyName("resumed_epochs")] public int ResumedEpochs { get; init; }
+    [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
+    [JsonPropertyName("train_loss")] public double[] TrainLoss { get; init; } = Array.Empty<double>();
+    [JsonPropertyName("validation_loss")] public double[] ValidationLoss { get; init; } = Array.Empty<double>();
+    [JsonPropertyName("training_device")] public string TrainingDevice { get; init; } = "";
+    [JsonPropertyName("device")] public string Device { get; init; } = "";
+    [JsonPropertyName("requested_device")] public string RequestedDevice { get; init; } = "";
+    [JsonPropertyName("warnings")] public string[] Warnings { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("files")] public string[] Files { get; init; } = Array.Empty<string>();
+}

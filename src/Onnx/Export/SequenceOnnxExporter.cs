@@ -1,0 +1,269 @@
+using System.Globalization;
+using MlNetRnn.Onnx.Protobuf;
+using static MlNetRnn.Onnx.Export.OnnxGraphBuilder;
+using static MlNetRnn.Onnx.Export.RecurrentStackEmitter;
+
+namespace MlNetRnn.Onnx.Export;
+
+/// <summary>
+/// Exports any recurrent sequence model of this library (embedding or float features, LSTM/GRU/RNN stack of any depth and
+/// direction, head on the last step, every step or the mean, linear/sigmoid/softmax activation, optional lengths and state)
+/// to an ONNX model whose inputs and outputs are batch-first. docs/ONNX.md lists the graph's inputs, outputs and metadata.
+/// </summary>
+public static class SequenceOnnxExporter
+{
+    /// <summary>Builds the ONNX model bytes (opset 17, IR 8).</summary>
+    /// <param name="description">The model's shape and which optional inputs/outputs the graph has.</param>
+    /// <param name="weights">
+    /// TorchSharp-named weights: <c>rnn.*</c>, <c>head.weight</c> <c>[outputs, D·H]</c>, <c>head.bias</c> <c>[outputs]</c>,
+    /// and <c>embedding.weight</c> <c>[vocabulary, InputSize]</c> when the model reads token ids.
+    /// </param>
+    /// <param name="extraMetadata">More <c>metadata_props</c> entries; they may not override the standard keys.</param>
+    /// <exception cref="ArgumentException">The description is invalid, a weight is misshaped, or metadata collides with a standard key.</exception>
+    /// <exception cref="KeyNotFoundException">A weight the description needs is missing (the message lists the weights present).</exception>
+    public static byte[] Export(SequenceModelDescription description, WeightSet weights, IEnumerable<KeyValuePair<string, string>>? extraMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        ArgumentNullException.ThrowIfNull(weights);
+        description.Validate();
+        var arch = description.Architecture;
+        int d = arch.NumDirections, outputs = description.OutputSize;
+        bool everyStep = description.Pooling == SequencePooling.EveryStep;
+        const TensorProto.Types.DataType F = TensorProto.Types.DataType.Float;
+
+        string summary = Summary(description);
+        var b = new OnnxGraphBuilder("mlnetrnn_" + description.Task, summary);
+
+        // Inputs, batch-first; the recurrent ops want time-major, so ids (cheaper than floats) or features are transposed once.
+        string timeMajor;
+        string? lengths = null;
+        // Graph inputs are declared in a fixed order: the data (tokens or input), then lengths, then the states.
+        string? DeclareLengths() => description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
+        if (description.UsesEmbedding)
+        {
+            string ids;
+            if (description.TokenStrings is { } strings)
+            {
+                string text = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.String, "batch", "seq");
+                lengths = DeclareLengths();
+                var encoder = new[]
+                {
+                    StringsAttribute("keys_strings", strings.ToArray()),
+                    IntsAttribute("values_int64s", Enumerable.Range(0, strings.Count).Select(i => (long)i).ToArray()),
+                    IntAttribute("default_int64", description.UnknownTokenId),
+                };
+                b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { text }, new[] { b.Unique("tokens.ids") }, encoder);
+                ids = "tokens.ids";
+            }
+            else
+            {
+                ids = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.Int64, "batch", "seq");
+                lengths = DeclareLengths();
+            }
+            if (description.MaxSteps > 0)
+            {
+                ids = b.Op("Slice", "tokens.truncated", new[] { ids, ConstAxes(b, 0), ConstAxes(b, description.MaxSteps), ConstAxes(b, 1) });
+                if (lengths is not null)
+                    lengths = b.Op("Min", "lengths.truncated", new[] { lengths, b.AddInt32Vector("const.max_steps", description.MaxSteps) });
+            }
+            if (description.BeginTokenId >= 0)
+            {
+                // [batch, 1] filled with the begin token, in front of every row: an empty row still has one step to read.
+                string batchDim = b.Op("Shape", "tokens.batch", new[] { ids }, IntAttribute("start", 0), IntAttribute("end", 1));
+                string shape = b.Op("Concat", "tokens.begin_shape", new[] { batchDim, ConstAxes(b, 1) }, IntAttribute("axis", 0));
+                string begin = b.Op("ConstantOfShape", "tokens.begin", new[] { shape }, Int64TensorAttribute("value", description.BeginTokenId));
+                ids = b.Op("Concat", "tokens.with_begin", new[] { begin, ids }, IntAttribute("axis", 1));
+                if (lengths is not null)
+                    lengths = b.Op("Add", "lengths.with_begin", new[] { lengths, b.AddInt32Vector("const.one_i32", 1) });
+            }
+            var table = weights.Get("embedding.weight", description.VocabularySize, arch.InputSize);
+            string e = b.AddFloat("embedding.weight", table.Shape, table.Data);
+            string timeIds = b.Op("Transpose", "tokens.time_major", new[] { ids }, IntsAttribute("perm", 1, 0));
+            timeMajor = b.Op("Gather", "embedded", new[] { e, timeIds }, IntAttribute("axis", 0));
+        }
+        else
+        {
+            string x = b.AddInput(SequenceOnnxNames.Input, F, "batch", "seq", arch.InputSize);
+            lengths = DeclareLengths();
+            if (description.InputScaling is { } scaling)
+            {
+                x = b.Op("Sub", "input.centered", new[] { x, b.AddFloat("scaler.input_center", new long[] { scaling.Count }, scaling.Center) });
+                x = b.Op("Div", "input.scaled", new[] { x, b.AddFloat("scaler.input_scale", new long[] { scaling.Count }, scaling.Scale) });
+            }
+            timeMajor = b.Op("Transpose", "input.time_major", new[] { x }, IntsAttribute("perm", 1, 0, 2));
+        }
+        string? h0 = null, c0 = null;
+        if (description.ExposesState)
+        {
+            h0 = b.AddInput(SequenceOnnxNames.InitialHidden, F, arch.NumLayers * d, "batch", arch.HiddenSize);
+            if (arch.Cell == RecurrentCellKind.Lstm)
+                c0 = b.AddInput(SequenceOnnxNames.InitialCell, F, arch.NumLayers * d, "batch", arch.HiddenSize);
+        }
+
+        var stack = Emit(b, arch, weights, "rnn.", timeMajor, new RecurrentStackRequest
+        {
+            SequenceLengths = lengths,
+            InitialHidden = h0,
+            InitialCell = c0,
+            SequenceOutput = description.Pooling != SequencePooling.LastStep,
+            FinalStates = description.ExposesState,
+            LastLayerFinalHidden = description.Pooling == SequencePooling.LastStep,
+        });
+
+        var headWeight = weights.Get("head.weight", outputs, arch.OutputSize);
+        var headBias = weights.Get("head.bias", outputs);
+        string bias = b.AddFloat("head.bias", headBias.Shape, headBias.Data);
+        string y;
+        switch (description.Pooling)
+        {
+            case SequencePooling.EveryStep:
+            {
+                // MatMul on the time-major output, then transpose the (usually narrower) result to batch-first.
+                var transposed = new float[headWeight.Data.Length];
+                for (int o = 0; o < outputs; o++)
+                for (int i = 0; i < arch.OutputSize; i++)
+                    transposed[i * outputs + o] = headWeight.Data[o * arch.OutputSize + i];
+                string wt = b.AddFloat(HeadWeightTransposedName, new long[] { arch.OutputSize, outputs }, transposed);
+                string mm = b.Op("MatMul", "head.matmul", new[] { stack.SequenceOutput!, wt });
+                string added = b.Op("Add", "head.time_major", new[] { mm, bias });
+                y = b.Op("Transpose", "head.out", new[] { added }, IntsAttribute("perm", 1, 0, 2));
+                break;
+            }
+            case SequencePooling.Mean:
+                y = Gemm(b, MeanFeatures(b, stack.SequenceOutput!, lengths), headWeight, bias);
+                break;
+            default:
+                y = Gemm(b, FinalStateFeatures(b, arch, stack), headWeight, bias);
+                break;
+        }
+
+        object[] outShape = everyStep ? new object[] { "batch", "seq", outputs } : new object[] { "batch", outputs };
+        switch (description.Activation)
+        {
+            case HeadActivation.Linear:
+                if (description.OutputScaling is { } unscale)
+                {
+                    y = b.Op("Mul", "output.scaled", new[] { y, b.AddFloat("scaler.output_scale", new long[] { unscale.Count }, unscale.Scale) });
+                    y = b.Op("Add", "output.raw", new[] { y, b.AddFloat("scaler.output_center", new long[] { unscale.Count }, unscale.Center) });
+                }
+                b.Op("Identity", SequenceOnnxNames.Output, new[] { y });
+                b.AddOutput(SequenceOnnxNames.Output, F, outShape);
+                break;
+            case HeadActivation.Sigmoid:
+                b.Op("Identity", SequenceOnnxNames.Logits, new[] { y });
+                b.Op("Sigmoid", SequenceOnnxNames.Probabilities, new[] { y });
+                b.AddOutput(SequenceOnnxNames.Logits, F, outShape);
+                b.AddOutput(SequenceOnnxNames.Probabilities, F, outShape);
+                break;
+            default:
+                b.Op("Identity", SequenceOnnxNames.Logits, new[] { y });
+                b.Op("Softmax", SequenceOnnxNames.Probabilities, new[] { y }, IntAttribute("axis", -1));
+                b.AddOutput(SequenceOnnxNames.Logits, F, outShape);
+                b.AddOutput(SequenceOnnxNames.Probabilities, F, outShape);
+                if (description.PredictedIndexOutput)
+                {
+                    b.Op("ArgMax", SequenceOnnxNames.PredictedIndex, new[] { y }, IntAttribute("axis", -1), IntAttribute("keepdims", 0));
+                    b.AddOutput(SequenceOnnxNames.PredictedIndex, TensorProto.Types.DataType.Int64, "batch");
+                }
+                break;
+        }
+        if (description.ExposesState)
+        {
+            b.Op("Identity", SequenceOnnxNames.FinalHidden, new[] { stack.FinalHidden! });
+            b.AddOutput(SequenceOnnxNames.FinalHidden, F, arch.NumLayers * d, "batch", arch.HiddenSize);
+            if (stack.FinalCell is not null)
+            {
+                b.Op("Identity", SequenceOnnxNames.FinalCell, new[] { stack.FinalCell });
+                b.AddOutput(SequenceOnnxNames.FinalCell, F, arch.NumLayers * d, "batch", arch.HiddenSize);
+            }
+        }
+
+        var metadata = StandardMetadata(description);
+        RecurrentMetadata.AddExtra(metadata, extraMetadata);
+        return OnnxModelWriter.Serialize(b.Graph, summary, metadata);
+    }
+
+    /// <summary>Initializer name of an every-step head's weight, stored transposed (<c>[D·H, outputs]</c>) for MatMul.</summary>
+    public const string HeadWeightTransposedName = "head.weight_t";
+
+    private static string Gemm(OnnxGraphBuilder b, string features, NamedTensor weight, string bias)
+    {
+        string w = b.AddFloat("head.weight", weight.Shape, weight.Data);
+        return b.Op("Gemm", "head.out", new[] { features, w, bias }, IntAttribute("transB", 1));
+    }
+
+    // Mean over the valid steps of [seq, batch, D·H]. With lengths, padded steps are masked out explicitly rather than
+    // trusting the runtime to have zeroed them.
+    private static string MeanFeatures(OnnxGraphBuilder b, string sequence, string? lengths)
+    {
+        if (lengths is null)
+            return b.Op("ReduceMean", "features", new[] { sequence }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
+        string shape = b.Op("Shape", "mean.shape", new[] { sequence });
+        string steps = b.Op("Gather", "mean.steps", new[] { shape, b.AddInt64Scalar("const.zero", 0) }, IntAttribute("axis", 0));
+        string range = b.Op("Range", "mean.range", new[] { "const.zero", steps, b.AddInt64Scalar("const.one", 1) });
+        string len64 = b.Op("Cast", "mean.lengths64", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Int64));
+        string mask = b.Op("Less", "mean.mask", new[]
+        {
+            b.Op("Unsqueeze", "mean.range_col", new[] { range, ConstAxes(b, 1) }),
+            b.Op("Unsqueeze", "mean.lengths_row", new[] { len64, ConstAxes(b, 0) }),
+        });
+        string maskF = b.Op("Cast", "mean.mask_f", new[] { mask }, IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+        string masked = b.Op("Mul", "mean.masked", new[] { sequence, b.Op("Unsqueeze", "mean.mask_3d", new[] { maskF, ConstAxes(b, 2) }) });
+        string sum = b.Op("ReduceSum", "mean.sum", new[] { masked, ConstAxes(b, 0) }, IntAttribute("keepdims", 0));
+        string lenF = b.Op("Cast", "mean.lengths_f", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+        return b.Op("Div", "features", new[] { sum, b.Op("Unsqueeze", "mean.count", new[] { lenF, ConstAxes(b, 1) }) });
+    }
+
+    internal static Dictionary<string, string> StandardMetadata(SequenceModelDescription d)
+    {
+        var m = RecurrentMetadata.Common(d.Task, d.Architecture);
+        m[OnnxMetadataKeys.Pooling] = SequenceModelDescription.PoolingName(d.Pooling);
+        m[OnnxMetadataKeys.HeadActivation] = SequenceModelDescription.ActivationName(d.Activation);
+        m[OnnxMetadataKeys.HeadOutputs] = RecurrentMetadata.Int(d.OutputSize);
+        m[OnnxMetadataKeys.InputKind] = d.TokenStrings is not null ? "token_strings" : d.UsesEmbedding ? "tokens" : "features";
+        if (d.UsesEmbedding)
+            m[OnnxMetadataKeys.VocabularySize] = RecurrentMetadata.Int(d.VocabularySize);
+        if (d.TokenStrings is not null)
+        {
+            m[OnnxMetadataKeys.TokenStrings] = Transforms.Text.Vocabulary.FromTokens(d.TokenStrings).ToJson();
+            m[OnnxMetadataKeys.UnknownTokenId] = RecurrentMetadata.Int(d.UnknownTokenId);
+        }
+        if (d.MaxSteps > 0)
+            m[OnnxMetadataKeys.MaxSteps] = RecurrentMetadata.Int(d.MaxSteps);
+        if (d.BeginTokenId >= 0)
+            m[OnnxMetadataKeys.BeginTokenId] = RecurrentMetadata.Int(d.BeginTokenId);
+        if (d.PredictedIndexOutput)
+            m[OnnxMetadataKeys.PredictedIndex] = "true";
+        m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
+        m[OnnxMetadataKeys.ExposesState] = RecurrentMetadata.Bool(d.ExposesState);
+        m[OnnxMetadataKeys.BatchFirst] = "true";
+        m[OnnxMetadataKeys.InputName] = d.UsesEmbedding ? SequenceOnnxNames.Tokens : SequenceOnnxNames.Input;
+        m[OnnxMetadataKeys.OutputName] = d.Activation == HeadActivation.Linear ? SequenceOnnxNames.Output : SequenceOnnxNames.Probabilities;
+        m[OnnxMetadataKeys.ScalerInGraph] = RecurrentMetadata.Bool(d.InputScaling is not null || d.OutputScaling is not null);
+        if (d.InputScaling is { } i)
+        {
+            m[OnnxMetadataKeys.InputScalingCenter] = RecurrentMetadata.Floats(i.Center);
+            m[OnnxMetadataKeys.InputScalingScale] = RecurrentMetadata.Floats(i.Scale);
+        }
+        if (d.OutputScaling is { } o)
+        {
+            m[OnnxMetadataKeys.OutputScalingCenter] = RecurrentMetadata.Floats(o.Center);
+            m[OnnxMetadataKeys.OutputScalingScale] = RecurrentMetadata.Floats(o.Scale);
+        }
+        m[OnnxMetadataKeys.ExporterVersion] = OnnxModelWriter.LibraryVersion;
+        return m;
+    }
+
+    private static string Summary(SequenceModelDescription d)
+    {
+        var a = d.Architecture;
+        string input = d.UsesEmbedding
+            ? $"'{SequenceOnnxNames.Tokens}' {(d.TokenStrings is null ? "int64" : "string")} [batch, seq] through an embedding of {d.VocabularySize} x {a.InputSize}"
+            : $"'{SequenceOnnxNames.Input}' float [batch, seq, {a.InputSize}]";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"MlNetRnn {d.Task} model: {input}; {a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, " +
+            $"{(a.Bidirectional ? "bidirectional" : "unidirectional")}{(a.HasBias ? string.Empty : ", no bias")}; " +
+            $"{SequenceModelDescription.ActivationName(d.Activation)} head with {d.OutputSize} output(s) on {SequenceModelDescription.PoolingName(d.Pooling)}" +
+            $"{(d.UsesLengths ? "; int32 'lengths' input" : string.Empty)}{(d.ExposesState ? "; state in (h0/c0) and out (h_n/c_n)" : string.Empty)}.");
+    }
+}

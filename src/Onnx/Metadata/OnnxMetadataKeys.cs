@@ -1,0 +1,86 @@
+namespace MlNetRnn.Onnx.Metadata;
+
+/// <summary>
+/// Keys of the model-level <c>metadata_props</c> every exported model carries, so the <c>.onnx</c> file alone
+/// says how to use it. Read them with ONNX Runtime's <c>InferenceSession.ModelMetadata.CustomMetadataMap</c>
+/// or <see cref="OnnxModelInfo"/>. docs/ONNX.md lists them per task.
+/// </summary>
+public static class OnnxMetadataKeys
+{
+    /// <summary>Version of the metadata/graph conventions of this library ("1").</summary>
+    public const string FormatVersion = "mlnetrnn.format_version";
+    /// <summary>The task: <c>forecasting</c>, or the task name of a sequence model (<c>sequence</c>, <c>classification</c>, <c>charlm</c>, ...).</summary>
+    public const string Task = "task";
+    /// <summary>Cell: LSTM, GRU, RNN_TANH or RNN_RELU.</summary>
+    public const string Cell = "rnn.cell";
+    /// <summary>Features per time step.</summary>
+    public const string InputSize = "rnn.input_size";
+    /// <summary>Hidden units per layer and direction.</summary>
+    public const string HiddenSize = "rnn.hidden_size";
+    /// <summary>Stacked layers.</summary>
+    public const string NumLayers = "rnn.num_layers";
+    /// <summary>"true" when bidirectional.</summary>
+    public const string Bidirectional = "rnn.bidirectional";
+    /// <summary>"true" when the cells have biases.</summary>
+    public const string Bias = "rnn.bias";
+    /// <summary>How the head reads the sequence: <c>last_step</c>, <c>every_step</c> or <c>mean</c>.</summary>
+    public const string Pooling = "head.pooling";
+    /// <summary>Name of the graph input.</summary>
+    public const string InputName = "io.input";
+    /// <summary>Name of the graph output.</summary>
+    public const string OutputName = "io.output";
+    /// <summary>"true": graph inputs are batch-major.</summary>
+    public const string BatchFirst = "io.batch_first";
+    /// <summary>Input window length (forecasting).</summary>
+    public const string Window = "forecast.window";
+    /// <summary>Values forecast per window (forecasting).</summary>
+    public const string Horizon = "forecast.horizon";
+    /// <summary>"true" when inputs and outputs are taken relative to each window's mean in scaled space.</summary>
+    public const string RelativeToWindow = "forecast.relative_to_window";
+    /// <summary>Scaler kind: None, MinMax or Standard.</summary>
+    public const string ScalerKind = "scaler.kind";
+    /// <summary>"true" when ln is applied before scaling.</summary>
+    public const string ScalerLog = "scaler.log";
+    /// <summary>Scaler center (after log), invariant-culture float.</summary>
+    public const string ScalerCenter = "scaler.center";
+    /// <summary>Scaler scale, invariant-culture float.</summary>
+    public const string ScalerScale = "scaler.scale";
+    /// <summary>"true": the graph takes raw values and returns raw values; scaling is inside it.</summary>
+    public const string ScalerInGraph = "scaler.in_graph";
+    /// <summary>Head activation: <c>linear</c>, <c>sigmoid</c> or <c>softmax</c>.</summary>
+    public const string HeadActivation = "head.activation";
+    /// <summary>Values the head produces per row (or per step).</summary>
+    public const string HeadOutputs = "head.outputs";
+    /// <summary><c>features</c> (float input) or <c>tokens</c> (int64 ids through an embedding).</summary>
+    public const string InputKind = "io.input_kind";
+    /// <summary>Embedding rows (vocabulary size) when <see cref="InputKind"/> is <c>tokens</c>.</summary>
+    public const string VocabularySize = "embedding.vocab_size";
+    /// <summary>"true" when the graph takes an int32 <c>lengths</c> input.</summary>
+    public const string UsesLengths = "io.uses_lengths";
+    /// <summary>"true" when the graph takes <c>h0</c>/<c>c0</c> and returns <c>h_n</c>/<c>c_n</c>.</summary>
+    public const string ExposesState = "io.state";
+    /// <summary>Per-feature input centers (JSON array) of in-graph input scaling.</summary>
+    public const string InputScalingCenter = "scaler.input_center";
+    /// <summary>Per-feature input scales (JSON array) of in-graph input scaling.</summary>
+    public const string InputScalingScale = "scaler.input_scale";
+    /// <summary>Per-output centers (JSON array) of in-graph output unscaling.</summary>
+    public const string OutputScalingCenter = "scaler.output_center";
+    /// <summary>Per-output scales (JSON array) of in-graph output unscaling.</summary>
+    public const string OutputScalingScale = "scaler.output_scale";
+    /// <summary>SHA-256 (hex) of every initializer's name, type, dims and bytes in graph order: detects truncated or altered weights.</summary>
+    public const string WeightsSha256 = "mlnetrnn.weights_sha256";
+    /// <summary>JSON array of token strings in id order, for graphs that take string tokens.</summary>
+    public const string TokenStrings = "tokens.vocabulary";
+    /// <summary>Id of unknown token strings.</summary>
+    public const string UnknownTokenId = "tokens.unknown_id";
+    /// <summary>Steps kept per row by the graph (0: all).</summary>
+    public const string MaxSteps = "io.max_steps";
+    /// <summary>Token id the graph prepends to every row (−1: none).</summary>
+    public const string BeginTokenId = "io.begin_token_id";
+    /// <summary>"true" when the graph outputs <c>predicted_index</c>.</summary>
+    public const string PredictedIndex = "head.predicted_index";
+    /// <summary>Version of the library that exported the model.</summary>
+    public const string ExporterVersion = "exporter.version";
+    /// <summary>TorchSharp version the weights were trained with.</summary>
+    public const string TorchSharpVersion = "torchsharp.version";
+}

@@ -1,0 +1,141 @@
+namespace MlNetRnn.Onnx.Model;
+
+/// <summary>
+/// The full shape of a recurrent sequence model, independent of TorchSharp and ONNX: optional embedding, recurrent stack,
+/// head position and activation, which optional inputs and outputs the graph has, and in-graph scaling.
+/// The weights that go with it are named <c>embedding.weight</c>, <c>rnn.*</c>, <c>head.weight</c>, <c>head.bias</c>.
+/// </summary>
+public sealed record SequenceModelDescription
+{
+    /// <summary>Creates a description with float-feature input, a last-step linear head and no optional inputs.</summary>
+    /// <param name="architecture">The recurrent stack; with an embedding its input size is the embedding width.</param>
+    /// <param name="outputSize">Values the head produces per row (or per step).</param>
+    public SequenceModelDescription(RecurrentArchitecture architecture, int outputSize)
+    {
+        Architecture = architecture ?? throw new ArgumentNullException(nameof(architecture));
+        OutputSize = outputSize;
+    }
+
+    /// <summary>The recurrent stack.</summary>
+    public RecurrentArchitecture Architecture { get; init; }
+
+    /// <summary>Values the head produces per row (or per step for <see cref="SequencePooling.EveryStep"/>).</summary>
+    public int OutputSize { get; init; }
+
+    /// <summary>Task name written to the <c>task</c> metadata key (for example <c>sequence</c>, <c>classification</c>, <c>charlm</c>).</summary>
+    public string Task { get; init; } = "sequence";
+
+    /// <summary>
+    /// 0 for float-feature input <c>[batch, seq, InputSize]</c>; otherwise the vocabulary size of an embedding
+    /// (width <c>Architecture.InputSize</c>) that int64 token ids <c>[batch, seq]</c> go through.
+    /// </summary>
+    public int VocabularySize { get; init; }
+
+    /// <summary>Which recurrent outputs the head reads.</summary>
+    public SequencePooling Pooling { get; init; } = SequencePooling.LastStep;
+
+    /// <summary>What follows the head's linear layer.</summary>
+    public HeadActivation Activation { get; init; } = HeadActivation.Linear;
+
+    /// <summary>Whether the graph takes an int32 <c>lengths</c> input (variable-length rows, wired to <c>sequence_lens</c>).</summary>
+    public bool UsesLengths { get; init; }
+
+    /// <summary>Whether the graph takes <c>h0</c> (and <c>c0</c> for LSTM) and returns <c>h_n</c> (and <c>c_n</c>).</summary>
+    public bool ExposesState { get; init; }
+
+    /// <summary>Scaling applied to float features inside the graph (one value per feature), or null.</summary>
+    public AffineScaling? InputScaling { get; init; }
+
+    /// <summary>Scaling inverted on a linear head's outputs inside the graph (one value per output), or null.</summary>
+    public AffineScaling? OutputScaling { get; init; }
+
+    /// <summary>
+    /// Token strings in id order. When set, the graph input <c>tokens</c> holds strings <c>[batch, seq]</c> that the graph maps to
+    /// ids itself (ONNX-ML LabelEncoder), tokens outside the list becoming <see cref="UnknownTokenId"/>; the count must equal
+    /// <see cref="VocabularySize"/>. Null: the input holds int64 ids.
+    /// </summary>
+    public IReadOnlyList<string>? TokenStrings { get; init; }
+
+    /// <summary>Id that strings outside <see cref="TokenStrings"/> map to (required with it). Default −1.</summary>
+    public int UnknownTokenId { get; init; } = -1;
+
+    /// <summary>Steps kept per row: the graph drops later ones (and caps <c>lengths</c>); 0 keeps all. Default 0.</summary>
+    public int MaxSteps { get; init; }
+
+    /// <summary>A token id the graph puts before every row (after truncation, adding 1 to <c>lengths</c>), so empty rows still have a step; −1 for none.</summary>
+    public int BeginTokenId { get; init; } = -1;
+
+    /// <summary>Whether a softmax head also outputs <c>predicted_index</c> (int64 <c>[batch]</c>, the arg-max class).</summary>
+    public bool PredictedIndexOutput { get; init; }
+
+    /// <summary>Whether the model starts with an embedding of token ids.</summary>
+    public bool UsesEmbedding => VocabularySize > 0;
+
+    /// <summary>Checks the combination and throws a message naming the bad value.</summary>
+    /// <exception cref="ArgumentException">A size or combination is invalid.</exception>
+    public void Validate()
+    {
+        Architecture.Validate();
+        if (OutputSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(OutputSize), OutputSize, "The head needs at least one output.");
+        if (VocabularySize < 0)
+            throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, "Vocabulary size is 0 (float features) or positive.");
+        if (string.IsNullOrWhiteSpace(Task) || Task == ForecastingOnnxExporter.TaskName)
+            throw new ArgumentException($"Task '{Task}' is not valid for a sequence model; forecasters are exported by {nameof(ForecastingOnnxExporter)}.");
+        if (!Enum.IsDefined(Pooling))
+            throw new ArgumentOutOfRangeException(nameof(Pooling), Pooling, "Unknown pooling.");
+        if (!Enum.IsDefined(Activation))
+            throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown head activation.");
+        if (Activation == HeadActivation.Softmax && OutputSize < 2)
+            throw new ArgumentException($"A softmax head needs at least 2 outputs, got {OutputSize}; use a sigmoid head for one output.");
+        if (TokenStrings is not null)
+        {
+            if (!UsesEmbedding || TokenStrings.Count != VocabularySize)
+                throw new ArgumentException($"Token strings need an embedding with one row per string; got {TokenStrings.Count} strings and vocabulary size {VocabularySize}.");
+            if (UnknownTokenId < 0 || UnknownTokenId >= VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(UnknownTokenId), UnknownTokenId, $"With token strings the unknown id must be in 0..{VocabularySize - 1}.");
+            if (TokenStrings.Distinct(StringComparer.Ordinal).Count() != TokenStrings.Count)
+                throw new ArgumentException("Token strings must be distinct.");
+        }
+        if (MaxSteps < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps is 0 (no limit) or positive.");
+        if (MaxSteps > 0 && !UsesEmbedding)
+            throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps truncates token input; a model reading float features takes MaxSteps 0 (truncate the rows before scoring).");
+        if (BeginTokenId >= 0 && (!UsesEmbedding || BeginTokenId >= VocabularySize))
+            throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
+        if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))
+            throw new ArgumentException("predicted_index is written for softmax heads on the last step or the mean only.");
+        if (InputScaling is not null)
+        {
+            if (UsesEmbedding)
+                throw new ArgumentException("Input scaling applies to float features; this model reads token ids.");
+            if (InputScaling.Count != Architecture.InputSize)
+                throw new ArgumentException($"Input scaling has {InputScaling.Count} features but the input size is {Architecture.InputSize}.");
+        }
+        if (OutputScaling is not null)
+        {
+            if (Activation != HeadActivation.Linear)
+                throw new ArgumentException($"Output scaling applies to a linear head, not to a {Activation} head.");
+            if (OutputScaling.Count != OutputSize)
+                throw new ArgumentException($"Output scaling has {OutputScaling.Count} values but the head has {OutputSize} outputs.");
+        }
+    }
+
+    /// <summary>The metadata name of <see cref="Pooling"/>: <c>last_step</c>, <c>every_step</c> or <c>mean</c>.</summary>
+    public static string PoolingName(SequencePooling pooling) => pooling switch
+    {
+        SequencePooling.LastStep => "last_step",
+        SequencePooling.EveryStep => "every_step",
+        SequencePooling.Mean => "mean",
+        _ => throw new ArgumentOutOfRangeException(nameof(pooling)),
+    };
+
+    /// <summary>The metadata name of <see cref="Activation"/>: <c>linear</c>, <c>sigmoid</c> or <c>softmax</c>.</summary>
+    public static string ActivationName(HeadActivation activation) => activation switch
+    {
+        HeadActivation.Linear => "linear",
+        HeadActivation.Sigmoid => "sigmoid",
+        HeadActivation.Softmax => "softmax",
+        _ => throw new ArgumentOutOfRangeException(nameof(activation)),
+    };
+}

@@ -1,0 +1,17 @@
+namespace MlNetRnn.Trainers.Training;
+
+/// <summary>Optimisation settings shared by every recurrent trainer.</summary>
+internal sealed record TrainingSettings(
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    double GradientClipNorm,
+    int Patience,
+    bool Shuffle,
+    int Seed,
+    bool RestoreBestWeights = true,
+    TrainingStage Stage = TrainingStage.Training)
+{
+    /// <summary>Makes the run's learning-rate schedule (a new one per stage: schedules keep state); null for a constant rate.</summary>
+    public Func<Training.LearningRateSchedule>? Schedule { get; init; }
+}

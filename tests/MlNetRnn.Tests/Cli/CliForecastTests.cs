@@ -1,0 +1,239 @@
+using System.Text.Json;
+using Spectre.Console;
+using Xunit;
+
+namespace MlNetRnn.Tests.Cli;
+
+/// <summary>Smoke runs of <c>mlnet-rnn forecast</c> through its real entry point, with a small epoch count.</summary>
+[Collection(CliCollection.Name)]
+public sealed class CliForecastTests
+{
+    private static readonly string[] s_summaryKeys =
+    {
+        "task", "cell", "mape", "rmse", "seasonal_naive_mape", "forecast", "actual", "parity_max_abs_diff", "epochs_run", "best_epoch", "train_seconds", "device",
+    };
+
+    [Fact]
+    public async Task ForecastWithDefaultsWritesModelPlotAndSummary()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--epochs", "3", "--hidden", "8", "--output", dir });
+
+            Assert.Equal(0, exit);
+            foreach (var file in new[] { "model.onnx", "model.zip", "forecast.png", "summary.json" })
+                Assert.True(new FileInfo(Path.Combine(dir, file)).Length > 0, file);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var root = summary.RootElement;
+            foreach (var key in s_summaryKeys)
+                Assert.True(root.TryGetProperty(key, out _), $"summary.json lacks '{key}'");
+            Assert.Equal("forecasting", root.GetProperty("task").GetString());
+            Assert.Equal(12, root.GetProperty("forecast").GetArrayLength());
+            Assert.Equal(432f, root.GetProperty("actual")[11].GetSingle()); // December 1960, from the embedded data
+            Assert.Equal(9.99, root.GetProperty("seasonal_naive_mape").GetDouble(), 2);
+            Assert.Equal(3, root.GetProperty("epochs_run").GetInt32());
+            Assert.InRange(root.GetProperty("parity_max_abs_diff").GetDouble(), 0, 0.1);
+            Assert.Equal("cpu", root.GetProperty("device").GetString());
+            var png = File.ReadAllBytes(Path.Combine(dir, "forecast.png"));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task DefaultForecasterBeatsSeasonalNaiveOnAirPassengers1960()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            // The full default configuration (seed 1), exactly what `mlnet-rnn forecast` runs.
+            int exit = await Program.Main(new[] { "forecast", "--output", dir });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            double mape = summary.RootElement.GetProperty("mape").GetDouble();
+            double naive = summary.RootElement.GetProperty("seasonal_naive_mape").GetDouble();
+            Assert.True(mape < naive, $"MAPE {mape:F2}% does not beat seasonal naive {naive:F2}%");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task ForecastOnAUserCsvWithAnotherCellAndTopology()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            string csv = Path.Combine(AppContext.BaseDirectory, "data", "nottem.csv");
+            int exit = await Program.Main(new[]
+            {
+                "forecast", "--data", csv, "--column", "value", "--cell", "gru", "--layers", "2", "--bidirectional",
+                "--hidden", "6", "--window", "12", "--horizon", "6", "--epochs", "2", "--no-log", "--output", dir,
+            });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            Assert.Equal("Gru", summary.RootElement.GetProperty("cell").GetString());
+            Assert.Equal(6, summary.RootElement.GetProperty("forecast").GetArrayLength());
+            Assert.True(summary.RootElement.GetProperty("bidirectional").GetBoolean());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("lstm", 1, false)]
+    [InlineData("gru", 2, true)]
+    [InlineData("rnn-tanh", 3, false)]
+    [InlineData("rnn-relu", 4, true)]
+    public async Task EveryCellAndDepthExportsAModelThatPassesParityAndImportsBack(string cell, int layers, bool bidirectional)
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        try
+        {
+            var args = new List<string> { "forecast", "--cell", cell, "--layers", layers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--hidden", "4",
+                "--epochs", "1", "--no-refit", "--output", dir };
+            if (bidirectional)
+                args.Add("--bidirectional");
+
+            int exit = await Program.Main(args.ToArray());
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var root = summary.RootElement;
+            Assert.Equal(layers, root.GetProperty("layers").GetInt32());
+            Assert.Equal(bidirectional, root.GetProperty("bidirectional").GetBoolean());
+            Assert.InRange(root.GetProperty("parity_max_abs_diff").GetDouble(), 0, 1e-2);
+            var imported = OnnxModelImporter.ImportFile(Path.Combine(dir, "model.onnx"));
+            Assert.Equal(layers, imported.Architecture.NumLayers);
+            Assert.Equal(bidirectional, imported.Architecture.Bidirectional);
+            Assert.Equal(cell.ToUpperInvariant().Replace('-', '_'), imported.Architecture.CellMetadataName);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task AutoDeviceRunsOnTheCpuHereAndSaysWhy()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
+        var previous = AnsiConsole.Console;
+        var captured = new StringWriter();
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(captured) });
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--device", "auto", "--epochs", "1", "--hidden", "4", "--no-refit", "--output", dir });
+
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var root = summary.RootElement;
+            Assert.Equal("auto", root.GetProperty("requested_device").GetString());
+            Assert.Equal("cpu", root.GetProperty("device").GetString());
+            Assert.Contains(root.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("inference runs on the CPU", StringComparison.Ordinal));
+            string console = captured.ToString();
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(console, "inference runs on the CPU"));
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task CudaDeviceWithoutCudaFailsWithExitCodeOneNamingThePackage()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+        var previous = AnsiConsole.Console;
+        var captured = new StringWriter();
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(captured) });
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--device", "cuda", "--epochs", "1", "--output", dir });
+
+            Assert.Equal(1, exit);
+            Assert.Contains("TorchSharp-cuda", captured.ToString().Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+        }
+    }
+
+    [Fact]
+    public async Task MissingDataFileFailsWithExitCodeOneAndWritesNothing()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+
+        int exit = await Program.Main(new[] { "forecast", "--data", "/nonexistent/series.csv", "--output", dir });
+
+        Assert.Equal(1, exit);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Theory]
+    [InlineData("--horizon", "0")]
+    [InlineData("--horizon", "-3")]
+    [InlineData("--window", "0")]
+    [InlineData("--hidden", "0")]
+    [InlineData("--epochs", "0")]
+    [InlineData("--device", "bogus")]
+    [InlineData("--cell", "transformer")]
+    [InlineData("--hidden", "abc")]
+    [InlineData("--epochs", "1.5")]
+    public async Task InvalidOptionValuesFailWithExitCodeOneAndAMessageNamingTheFlag(string option, string value)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+        var parse = Program.BuildRootCommand().Parse(new[] { "forecast", option, value, "--output", dir });
+
+        int exit = await Program.Main(new[] { "forecast", option, value, "--output", dir });
+
+        Assert.Equal(1, exit);
+        Assert.False(Directory.Exists(dir));
+        var error = Assert.Single(parse.Errors);
+        Assert.Contains(value, error.Message);
+        if (option is "--horizon" or "--window" or "--hidden" or "--epochs" or "--device")
+            Assert.True(error.Message.Contains(option, StringComparison.Ordinal) || error.Message.Contains(value, StringComparison.Ordinal), error.Message);
+    }
+
+    [Fact]
+    public async Task UnwritableOutputFolderFailsBeforeTraining()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // /proc refuses new folders on Linux only
+        var started = DateTime.UtcNow;
+
+        int exit = await Program.Main(new[] { "forecast", "--output", "/proc/mlnetrnn-cannot-write-here" });
+
+        Assert.Equal(1, exit);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30)); // no 300-epoch training first
+    }
+
+    [Fact]
+    public async Task UnknownColumnFailsWithExitCodeOne()
+    {
+        int exit = await Program.Main(new[] { "forecast", "--column", "passengers", "--output", Path.Combine(Path.GetTempPath(), $"x{Guid.NewGuid():N}") });
+
+        Assert.Equal(1, exit);
+    }
+}
+
+/// <summary>CLI tests share the process-wide console; run them one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CliCollection
+{
+    public const string Name = "CLI";
+}

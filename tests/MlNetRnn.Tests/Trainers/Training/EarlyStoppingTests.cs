@@ -1,0 +1,89 @@
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Tests.Trainers.Training;
+
+public sealed class EarlyStoppingTests
+{
+    [Fact]
+    public void TracksTheBestEpochAndStopsAfterPatienceEpochsWithoutImprovement()
+    {
+        using var layer = nn.Linear(2, 1);
+        using var early = new EarlyStopping(patience: 2);
+        double[] losses = { 1.0, 0.5, 0.6, 0.7, 0.4 };
+        var stops = new List<bool>();
+        for (int epoch = 1; epoch <= 4; epoch++)
+        {
+            early.Observe(epoch, losses[epoch - 1], layer);
+            stops.Add(early.ShouldStop(epoch, maxEpochs: 10));
+        }
+        Assert.Equal(new[] { false, false, false, true }, stops);
+        Assert.Equal(2, early.BestEpoch);
+        Assert.Equal(0.5, early.BestLoss);
+        Assert.Equal(2, early.KeptEpoch(epochsRun: 4));
+    }
+
+    [Fact]
+    public void NeverStopsAfterTheLastEpochOrWithPatienceZero()
+    {
+        using var layer = nn.Linear(2, 1);
+        using var early = new EarlyStopping(patience: 1);
+        early.Observe(1, 1.0, layer);
+        early.Observe(2, 2.0, layer);
+        Assert.False(early.ShouldStop(2, maxEpochs: 2));
+        Assert.True(early.ShouldStop(2, maxEpochs: 3));
+        using var off = new EarlyStopping(patience: 0);
+        off.Observe(1, 1.0, layer);
+        off.Observe(2, 2.0, layer);
+        Assert.False(off.ShouldStop(2, maxEpochs: 100));
+    }
+
+    [Fact]
+    public void RestoresTheBestEpochsWeightsNotTheLastOnes()
+    {
+        using var layer = nn.Linear(2, 1);
+        using var early = new EarlyStopping(patience: 0);
+        Fill(layer, 1f);
+        early.Observe(1, 0.3, layer);
+        Fill(layer, 2f);
+        early.Observe(2, 0.9, layer);
+        Fill(layer, 3f);
+        early.RestoreBest(layer);
+        Assert.All(layer.weight!.data<float>().ToArray(), w => Assert.Equal(1f, w));
+        Assert.Equal(1f, layer.bias!.data<float>()[0]);
+    }
+
+    [Fact]
+    public void WithoutRestoringKeepsTheLastWeightsAndReportsTheLastEpoch()
+    {
+        using var layer = nn.Linear(2, 1);
+        using var early = new EarlyStopping(patience: 0, restoresBestWeights: false);
+        Fill(layer, 1f);
+        early.Observe(1, 0.3, layer);
+        Fill(layer, 2f);
+        early.Observe(2, 0.9, layer);
+        early.RestoreBest(layer);
+        Assert.Null(early.BestWeights);
+        Assert.All(layer.weight!.data<float>().ToArray(), w => Assert.Equal(2f, w));
+        Assert.Equal(2, early.KeptEpoch(epochsRun: 2));
+        Assert.Equal(1, early.BestEpoch);
+    }
+
+    [Fact]
+    public void NotANumberNeverCountsAsAnImprovement()
+    {
+        using var layer = nn.Linear(2, 1);
+        using var early = new EarlyStopping(patience: 3);
+        Assert.True(early.Observe(1, 0.5, layer));
+        Assert.False(early.Observe(2, double.NaN, layer));
+        Assert.Equal(1, early.BestEpoch);
+    }
+
+    private static void Fill(nn.Module<Tensor, Tensor> module, float value)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var p in module.parameters())
+            p.fill_(value);
+    }
+}
