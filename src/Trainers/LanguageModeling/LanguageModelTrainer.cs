@@ -45,12 +45,16 @@ public sealed class LanguageModelTrainer
 
     /// <summary>Trains on a UTF-8 text file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file is binary or not UTF-8 (the message names the byte offset and line).</exception>
     public LanguageModel FitFile(string corpusPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(corpusPath);
+        if (Directory.Exists(corpusPath))
+            throw new IOException($"Corpus file '{corpusPath}' is a folder; a file is expected. Give the path of the file inside it.");
         if (!File.Exists(corpusPath))
             throw new FileNotFoundException($"Corpus file '{corpusPath}' does not exist.", corpusPath);
-        return Fit(File.ReadAllText(corpusPath), $"corpus file '{corpusPath}'");
+        return Fit(Utf8Text.Decode(File.ReadAllBytes(corpusPath), $"Corpus file '{corpusPath}'"), $"corpus file '{corpusPath}'");
     }
 
     /// <summary>Trains on a corpus given as a string.</summary>

@@ -101,6 +101,13 @@ public sealed class TextClassifierTests : IClassFixture<YelpClassifierFixture>
             float[] reloaded = loaded.Transform(_f.Test).GetColumn<float>("Probability").ToArray();
             Assert.Equal(original, reloaded);
 
+            // The training history travels in the model's metadata and comes back with it.
+            Assert.NotNull(loaded.History);
+            Assert.Equal(_f.Model.History!.TrainLoss, loaded.History!.TrainLoss);
+            Assert.Equal(_f.Model.History.ValidationLoss, loaded.History.ValidationLoss);
+            Assert.Equal(_f.Model.History.BestEpoch, loaded.History.BestEpoch);
+            Assert.Equal(_f.Model.History.StoppedEarly, loaded.History.StoppedEarly);
+
             // The deployable .onnx scores words (split as the model splits them) in one batch with lengths: the same numbers.
             var tokens = TextClassifierTrainer_Tokens(_f.Test);
             float[] batched = loaded.PredictTokens(tokens);
