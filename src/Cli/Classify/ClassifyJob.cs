@@ -158,6 +158,8 @@ internal static class ClassifyJob
         console.Write(table);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"ONNX parity (ONNX Runtime vs TorchSharp): max abs diff {model.Parity.MaxAbsDiff:G3}; training took {history.Duration.TotalSeconds:F1} s; vocabulary {model.Vocabulary.Count} words."));
+        if (s.Checkpoint.Describe(history?.ResumedEpochs ?? 0) is { } checkpointLine)
+            console.MarkupLine(Markup.Escape(checkpointLine));
         console.MarkupLine($"Wrote [green]{Markup.Escape(dir)}[/]: model.onnx, model.zip, {plotName}, summary.json");
         return summary;
     }

@@ -175,6 +175,8 @@ internal static class ForecastJob
         console.Write(table);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"ONNX parity (ONNX Runtime vs TorchSharp): max abs diff {model.Parity.MaxAbsDiff:G3}; inference device: {model.InferenceDevice}; training took {history.Duration.TotalSeconds:F1} s."));
+        if (s.Checkpoint.Describe(history?.ResumedEpochs ?? 0) is { } checkpointLine)
+            console.MarkupLine(Markup.Escape(checkpointLine));
         console.MarkupLine($"Wrote [green]{Markup.Escape(dir)}[/]: model.onnx, model.zip, forecast.png, summary.json");
         return summary;
     }

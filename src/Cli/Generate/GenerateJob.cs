@@ -166,6 +166,8 @@ internal static class GenerateJob
             $"validation loss {(valLoss is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a")} nats/char; " +
             $"training {(model.TrainTokensPerSecond is { } t ? t.ToString("F0", CultureInfo.InvariantCulture) : "n/a")} tokens/s; " +
             $"generation {charsPerSecond:F0} chars/s through ONNX Runtime ({model.InferenceDevice})."));
+        if (s.Checkpoint.Describe(history?.ResumedEpochs ?? 0) is { } checkpointLine)
+            console.MarkupLine(Markup.Escape(checkpointLine));
         console.MarkupLine($"Wrote [green]{Markup.Escape(dir)}[/]: {string.Join(", ", files.Select(Path.GetFileName))}");
         return summary;
     }

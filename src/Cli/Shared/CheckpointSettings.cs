@@ -9,6 +9,13 @@ internal sealed record CheckpointSettings(string? Directory, bool Resume)
 {
     /// <summary>No checkpoints.</summary>
     public static CheckpointSettings None { get; } = new(null, false);
+
+    /// <summary>A line for the console saying where checkpoints went and what a resumed run took from them; null without checkpoints.</summary>
+    public string? Describe(int resumedEpochs) => Directory is null
+        ? null
+        : resumedEpochs > 0
+            ? $"Resumed from checkpoints in {Directory}: {resumedEpochs} epoch(s) taken from them, the rest trained."
+            : $"Checkpoints in {Directory}" + (Resume ? " (none to resume from: trained from the start)." : ".");
 }
 
 /// <summary>The <c>--checkpoint</c> and <c>--resume</c> options, defined once for every training command.</summary>

@@ -29,6 +29,12 @@ public static class OnnxMetadataKeys
     public const string InputName = "io.input";
     /// <summary>Name of the graph output.</summary>
     public const string OutputName = "io.output";
+    /// <summary>The ML.NET column the model was trained on: the series (forecasters trained on a series; empty for windows).</summary>
+    public const string SeriesColumn = "io.series_column";
+    /// <summary>The ML.NET text column a classifier was trained on.</summary>
+    public const string TextColumn = "io.text_column";
+    /// <summary>The ML.NET label column the model was trained on.</summary>
+    public const string LabelColumn = "io.label_column";
     /// <summary>"true": graph inputs are batch-major.</summary>
     public const string BatchFirst = "io.batch_first";
     /// <summary>Input window length (forecasting).</summary>

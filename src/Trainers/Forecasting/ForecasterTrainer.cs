@@ -164,8 +164,8 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         var description = new ForecastingModelDescription(architecture, o.Window, o.Horizon, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName);
         var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
         {
-            new(ForecasterTransformer.MetadataSeriesColumn, o.SeriesColumnName ?? string.Empty),
-            new(ForecasterTransformer.MetadataLabelColumn, o.LabelColumnName),
+            new(OnnxMetadataKeys.SeriesColumn, o.SeriesColumnName ?? string.Empty),
+            new(OnnxMetadataKeys.LabelColumn, o.LabelColumnName),
         });
         byte[] onnx = ForecastingOnnxExporter.Export(description, weights, metadata);
         float[] onnxOutput = OnnxParityCheck.RunOnnx(onnx, o.FeatureColumnName, heldRaw, new long[] { heldRows, o.Window }, o.ScoreColumnName);

@@ -22,8 +22,6 @@ namespace MlNetRnn.Trainers.Forecasting;
 /// </remarks>
 public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDisposable
 {
-    internal const string MetadataSeriesColumn = "io.series_column";
-    internal const string MetadataLabelColumn = "io.label_column";
 
     private readonly MLContext _mlContext;
     private readonly byte[] _onnx;
@@ -288,10 +286,10 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
         int I(string key) => int.Parse(Require(m, key), CultureInfo.InvariantCulture);
         var options = new ForecasterOptions
         {
-            SeriesColumnName = m.TryGetValue(MetadataSeriesColumn, out var s) && s.Length > 0 ? s : null,
+            SeriesColumnName = m.TryGetValue(OnnxMetadataKeys.SeriesColumn, out var s) && s.Length > 0 ? s : null,
             FeatureColumnName = Require(m, OnnxMetadataKeys.InputName),
             ScoreColumnName = Require(m, OnnxMetadataKeys.OutputName),
-            LabelColumnName = m.TryGetValue(MetadataLabelColumn, out var l) ? l : "Label",
+            LabelColumnName = m.TryGetValue(OnnxMetadataKeys.LabelColumn, out var l) ? l : "Label",
             Window = I(OnnxMetadataKeys.Window),
             Horizon = I(OnnxMetadataKeys.Horizon),
             HiddenSize = I(OnnxMetadataKeys.HiddenSize),

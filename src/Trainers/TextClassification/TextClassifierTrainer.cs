@@ -264,7 +264,7 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         yield return new(TextClassifierTransformer.MetadataLabels, JsonSerializer.Serialize(labels));
         yield return new(TextClassifierTransformer.MetadataLowerCase, o.LowerCase ? "true" : "false");
         yield return new("text.preprocessing", "ML.NET NormalizeText(lower-case if text.lowercase, keep diacritics, drop punctuation, keep numbers), TokenizeIntoWords(space, tab, CR, LF)");
-        yield return new("io.text_column", o.TextColumnName);
-        yield return new("io.label_column", o.LabelColumnName);
+        yield return new(OnnxMetadataKeys.TextColumn, o.TextColumnName);
+        yield return new(OnnxMetadataKeys.LabelColumn, o.LabelColumnName);
     }
 }
