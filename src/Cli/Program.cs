@@ -13,6 +13,7 @@ public static class Program
         new("mlnet-rnn: train LSTM, GRU and RNN models in ML.NET with TorchSharp, export them to ONNX, score with ONNX Runtime.")
         {
             ForecastCommand.Create(),
+            ForecastBenchmark.ForecastBenchmarkCommand.Create(),
             Generate.GenerateCommand.Create(),
             Classify.ClassifyCommand.Create(),
             Bench.BenchCommand.Create(),

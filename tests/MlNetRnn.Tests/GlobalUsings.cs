@@ -19,6 +19,7 @@ global using MlNetRnn.Trainers.LanguageModeling;
 global using MlNetRnn.Trainers.Persistence;
 global using MlNetRnn.Cli;
 global using MlNetRnn.Cli.Forecast;
+global using MlNetRnn.Cli.ForecastBenchmark;
 global using MlNetRnn.Cli.Classify;
 global using MlNetRnn.Cli.Generate;
 global using MlNetRnn.Cli.Bench;

@@ -46,25 +46,7 @@ internal static class ForecastJob
         // Device fallbacks and data notes arrive as warnings on the context's log; they are shown once each, after the progress display.
         var warnings = LibraryWarnings.Collect(mlContext);
         var data = mlContext.Data.LoadFromEnumerable(train.Select(v => new SeriesRow { Value = v }));
-        var options = new ForecasterOptions
-        {
-            SeriesColumnName = nameof(SeriesRow.Value),
-            Cell = s.Cell,
-            HiddenSize = s.Hidden,
-            NumberOfLayers = s.Layers,
-            Bidirectional = s.Bidirectional,
-            Window = s.Window,
-            Horizon = s.Horizon,
-            Epochs = s.Epochs,
-            LogTransform = log,
-            RefitOnAllWindows = s.Refit,
-            Seed = s.Seed,
-            CheckpointDirectory = s.Checkpoint.Directory,
-            Resume = s.Checkpoint.Resume,
-            Device = s.Device,
-            InferenceDevice = s.Device,
-            CancellationToken = cancellationToken,
-        };
+        var options = s.CreateOptions(nameof(SeriesRow.Value), log, cancellationToken);
 
         ForecasterTransformer model = null!;
         string? lastLine = null;
@@ -102,7 +84,7 @@ internal static class ForecastJob
         }
 
         float[] forecast = model.Forecast(train);
-        float[] naive = Enumerable.Range(0, s.Horizon).Select(h => train[holdoutStart - s.Season + (h % s.Season)]).ToArray();
+        float[] naive = ForecastMetrics.SeasonalNaive(train, s.Horizon, s.Season);
         var metrics = ForecastMetrics.Compute(forecast, actual, s.Horizon);
         var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
         var history = model.History!;

@@ -22,4 +22,28 @@ internal sealed record ForecastSettings
     public CheckpointSettings Checkpoint { get; init; } = CheckpointSettings.None;
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
     public string OutputDirectory { get; init; } = Path.Combine("out", "forecast");
+
+    /// <summary>The library options these settings describe, for a series column named <paramref name="seriesColumn"/>.</summary>
+    /// <param name="seriesColumn">The IDataView column holding the series.</param>
+    /// <param name="logTransform">Whether to log-transform (the caller checks the values are positive).</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    internal ForecasterOptions CreateOptions(string seriesColumn, bool logTransform, CancellationToken cancellationToken) => new()
+    {
+        SeriesColumnName = seriesColumn,
+        Cell = Cell,
+        HiddenSize = Hidden,
+        NumberOfLayers = Layers,
+        Bidirectional = Bidirectional,
+        Window = Window,
+        Horizon = Horizon,
+        Epochs = Epochs,
+        LogTransform = logTransform,
+        RefitOnAllWindows = Refit,
+        Seed = Seed,
+        CheckpointDirectory = Checkpoint.Directory,
+        Resume = Checkpoint.Resume,
+        Device = Device,
+        InferenceDevice = Device,
+        CancellationToken = cancellationToken,
+    };
 }

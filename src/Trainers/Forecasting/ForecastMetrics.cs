@@ -73,4 +73,40 @@ public sealed class ForecastMetrics
             stepApe.Select((s, j) => stepCount[j] > 0 ? s / stepCount[j] : double.NaN).ToArray(),
             n);
     }
+
+    /// <summary>
+    /// Mean absolute scaled error (Hyndman &amp; Koehler, 2006): the mean absolute error of <paramref name="forecast"/> against
+    /// <paramref name="actual"/> divided by the mean absolute error of the in-sample seasonal-naive step on <paramref name="training"/>,
+    /// mean |y[t] − y[t − season]| (lag 1 when <paramref name="season"/> is 1). Below 1 beats that step.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, or the training part is not longer than the season, or it is constant.</exception>
+    public static double MeanAbsoluteScaledError(ReadOnlySpan<float> forecast, ReadOnlySpan<float> actual, ReadOnlySpan<float> training, int season)
+    {
+        if (forecast.Length != actual.Length || forecast.Length == 0)
+            throw new ArgumentException($"Forecast has {forecast.Length} values and actual {actual.Length}; they must be equal and non-empty.");
+        if (season < 1 || training.Length <= season)
+            throw new ArgumentException($"The training part has {training.Length} values; the seasonal-naive scale needs more than the season ({season}).");
+        double scale = 0;
+        for (int t = season; t < training.Length; t++)
+            scale += Math.Abs((double)training[t] - training[t - season]);
+        scale /= training.Length - season;
+        if (scale == 0)
+            throw new ArgumentException("The training part repeats itself exactly every season: the seasonal-naive step has no error to scale by.");
+        double error = 0;
+        for (int i = 0; i < forecast.Length; i++)
+            error += Math.Abs((double)forecast[i] - actual[i]);
+        return error / forecast.Length / scale;
+    }
+
+    /// <summary>The seasonal-naive forecast: each of the next <paramref name="horizon"/> values repeats the value one season earlier.</summary>
+    /// <exception cref="ArgumentException">The history is shorter than the season.</exception>
+    public static float[] SeasonalNaive(ReadOnlySpan<float> history, int horizon, int season)
+    {
+        if (season < 1 || history.Length < season)
+            throw new ArgumentException($"A seasonal-naive forecast with season {season} needs at least {season} past values; got {history.Length}.");
+        var forecast = new float[horizon];
+        for (int h = 0; h < horizon; h++)
+            forecast[h] = history[history.Length - season + h % season];
+        return forecast;
+    }
 }
