@@ -34,12 +34,14 @@ internal static class ForecastBenchmarkPlot
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
+        // Room for the rotated series names, which ScottPlot does not measure by itself.
+        plot.Axes.Bottom.MinimumSize = 110;
         var line = plot.Add.HorizontalLine(1);
         line.LinePattern = ScottPlot.LinePattern.Dashed;
         plot.Axes.Margins(bottom: 0);
         plot.Title(FormattableString.Invariant($"MASE per series (gmean: ours {summary.GmeanMase:F3}, seasonal naive {summary.GmeanMaseSeasonalNaive:F3})"));
         plot.YLabel("MASE (1 = in-sample seasonal-naive step)");
-        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        return plot.GetImageBytes(1200, 600, ScottPlot.ImageFormat.Png);
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        return plot.GetImageBytes(1300, 600, ScottPlot.ImageFormat.Png);
     }
 }
