@@ -21,6 +21,11 @@ internal static class ForecastCommand
         var season = new Option<int>("--season") { Description = "Season length of the seasonal-naive baseline.", DefaultValueFactory = _ => defaults.Season }.InRange(1, 100000);
         var epochs = new Option<int>("--epochs") { Description = "Maximum training epochs (early stopping may end sooner).", DefaultValueFactory = _ => defaults.Epochs }.InRange(1, 100000);
         var noLog = new Option<bool>("--no-log") { Description = "Do not log-transform the series (the log transform is used only when every value is > 0)." };
+        var backtest = new Option<int>("--backtest")
+        {
+            Description = "Also run a rolling-origin backtest with N folds ending at the hold-out (each fold trains on the series before its origin only).",
+        }.InRange(0, 1000);
+        var backtestStep = new Option<int?>("--backtest-step") { Description = "Values between backtest origins (default: the horizon)." };
         var noRefit = new Option<bool>("--no-refit") { Description = "Keep the early-stopped weights instead of refitting on every window for the chosen epoch count." };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation, shuffling and dropout.", DefaultValueFactory = _ => defaults.Seed };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (training and ONNX Runtime inference).", DefaultValueFactory = _ => "cpu" }.IsDevice();
@@ -28,7 +33,7 @@ internal static class ForecastCommand
 
         var command = new Command("forecast", "Train a recurrent forecaster on a series, evaluate it on the last --horizon points against seasonal naive, and export it.")
         {
-            data, column, cell, hidden, layers, bidirectional, window, horizon, season, epochs, noLog, noRefit, seed, device, output,
+            data, column, cell, hidden, layers, bidirectional, window, horizon, season, epochs, noLog, noRefit, backtest, backtestStep, seed, device, output,
         };
         var checkpoint = new CheckpointOptions();
         checkpoint.AddTo(command);
@@ -48,6 +53,8 @@ internal static class ForecastCommand
                 Epochs = parseResult.GetValue(epochs),
                 LogTransform = !parseResult.GetValue(noLog),
                 Refit = !parseResult.GetValue(noRefit),
+                Backtest = parseResult.GetValue(backtest),
+                BacktestStep = parseResult.GetValue(backtestStep),
                 Seed = parseResult.GetValue(seed),
                 Checkpoint = checkpoint.Read(parseResult),
                 Device = ExecutionDevice.Parse(parseResult.GetValue(device)!),

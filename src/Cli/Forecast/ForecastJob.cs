@@ -88,6 +88,7 @@ internal static class ForecastJob
         var metrics = ForecastMetrics.Compute(forecast, actual, s.Horizon);
         var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
         var history = model.History!;
+        var backtest = s.Backtest > 0 ? RunBacktest(s, series.Values, log, console, cancellationToken) : null;
 
         string onnxPath = Path.Combine(dir, "model.onnx");
         string zipPath = Path.Combine(dir, "model.zip");
@@ -140,6 +141,7 @@ internal static class ForecastJob
             RequestedDevice = s.Device.ToString(),
             Warnings = warnings.ToArray(),
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
+            Backtest = backtest,
         };
         string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
         output.Add("model.onnx", onnxBytes);
@@ -163,4 +165,35 @@ internal static class ForecastJob
         return summary;
     }
 
+
+    /// <summary>Rolling-origin folds over the whole series, the last fold's origin at the hold-out; each fold trains on its past only.</summary>
+    private static BacktestSummary RunBacktest(ForecastSettings s, float[] values, bool log, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        int step = s.BacktestStep ?? s.Horizon;
+        console.MarkupLine($"Backtest: {s.Backtest} fold(s), origins {step} apart, the last at the hold-out; each fold trains a new model on the values before its origin.");
+        var mlContext = new MLContext(seed: s.Seed);
+        var options = (s with { Checkpoint = CheckpointSettings.None }).CreateOptions(nameof(SeriesRow.Value), log, cancellationToken);
+        var data = mlContext.Data.LoadFromEnumerable(values.Select(v => new SeriesRow { Value = v }));
+        var result = mlContext.Rnn().Forecaster(options).Backtest(data, s.Backtest, step, s.Season);
+        var table = new Table().AddColumn("fold").AddColumn(new TableColumn("trained on").RightAligned()).AddColumn(new TableColumn("MASE").RightAligned())
+            .AddColumn(new TableColumn("sMAPE %").RightAligned());
+        foreach (var fold in result.Folds)
+            table.AddRow((fold.Index + 1).ToString(CultureInfo.InvariantCulture), fold.TrainingLength.ToString(CultureInfo.InvariantCulture),
+                fold.Mase.ToString("F3", CultureInfo.InvariantCulture), fold.Metrics.Smape.ToString("F2", CultureInfo.InvariantCulture));
+        table.AddRow("mean", "", result.MeanMase.ToString("F3", CultureInfo.InvariantCulture), result.MeanSmape.ToString("F2", CultureInfo.InvariantCulture));
+        console.Write(table);
+        return new BacktestSummary
+        {
+            Step = step,
+            Season = s.Season,
+            MeanMase = result.MeanMase,
+            MeanSmape = result.MeanSmape,
+            MeanMape = result.MeanMape,
+            MeanRmse = result.MeanRmse,
+            Folds = result.Folds.Select(f => new BacktestFoldSummary
+            {
+                TrainLength = f.TrainingLength, Forecast = f.Forecast, Actual = f.Actual, Mase = f.Mase, Smape = f.Metrics.Smape, Mape = f.Metrics.Mape, Rmse = f.Metrics.Rmse,
+            }).ToArray(),
+        };
+    }
 }

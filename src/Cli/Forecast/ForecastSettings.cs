@@ -16,6 +16,12 @@ internal sealed record ForecastSettings
     public int Epochs { get; init; } = 300;
     public bool LogTransform { get; init; } = true;
     public bool Refit { get; init; } = true;
+
+    /// <summary>Rolling-origin backtest folds ending at the hold-out; 0 for none.</summary>
+    public int Backtest { get; init; }
+
+    /// <summary>Values between backtest origins; null for the horizon.</summary>
+    public int? BacktestStep { get; init; }
     public int Seed { get; init; } = 1;
 
     /// <summary>Checkpoint folder and resume flag.</summary>

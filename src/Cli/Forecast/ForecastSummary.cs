@@ -37,4 +37,29 @@ internal sealed record ForecastSummary
     [JsonPropertyName("requested_device")] public string RequestedDevice { get; init; } = "";
     [JsonPropertyName("warnings")] public string[] Warnings { get; init; } = Array.Empty<string>();
     [JsonPropertyName("files")] public string[] Files { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("backtest")] public BacktestSummary? Backtest { get; init; }
+}
+
+/// <summary>The rolling-origin backtest of <c>forecast --backtest N</c>.</summary>
+internal sealed record BacktestSummary
+{
+    [JsonPropertyName("folds")] public BacktestFoldSummary[] Folds { get; init; } = Array.Empty<BacktestFoldSummary>();
+    [JsonPropertyName("step")] public int Step { get; init; }
+    [JsonPropertyName("season")] public int Season { get; init; }
+    [JsonPropertyName("mean_mase")] public double MeanMase { get; init; }
+    [JsonPropertyName("mean_smape")] public double MeanSmape { get; init; }
+    [JsonPropertyName("mean_mape")] public double MeanMape { get; init; }
+    [JsonPropertyName("mean_rmse")] public double MeanRmse { get; init; }
+}
+
+/// <summary>One backtest fold.</summary>
+internal sealed record BacktestFoldSummary
+{
+    [JsonPropertyName("train_length")] public int TrainLength { get; init; }
+    [JsonPropertyName("forecast")] public float[] Forecast { get; init; } = Array.Empty<float>();
+    [JsonPropertyName("actual")] public float[] Actual { get; init; } = Array.Empty<float>();
+    [JsonPropertyName("mase")] public double Mase { get; init; }
+    [JsonPropertyName("smape")] public double Smape { get; init; }
+    [JsonPropertyName("mape")] public double Mape { get; init; }
+    [JsonPropertyName("rmse")] public double Rmse { get; init; }
 }

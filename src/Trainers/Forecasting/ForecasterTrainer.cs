@@ -66,6 +66,51 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         return FitCore(input, initialModel);
     }
 
+    /// <summary>
+    /// Rolling-origin evaluation: for each of <paramref name="folds"/> origins, <paramref name="step"/> values apart and ending
+    /// <see cref="ForecasterOptions.Horizon"/> values before the end of the series, trains a new forecaster with these options on
+    /// the series before the origin only, forecasts the horizon that follows, and scores it. Every choice the fit makes (scaler,
+    /// validation split, early stopping) is made on the fold's training part; no fold sees its targets.
+    /// </summary>
+    /// <param name="input">The series, one row per time step (<see cref="ForecasterOptions.SeriesColumnName"/> must be set).</param>
+    /// <param name="folds">Origins, 1 to 1000.</param>
+    /// <param name="step">Values between consecutive origins (≥ 1); the horizon is the usual choice.</param>
+    /// <param name="season">Season of the MASE scale (1 for none).</param>
+    /// <exception cref="ArgumentException">The options give windows instead of a series, or the oldest fold's training part is too short (the message names the fold and the lengths).</exception>
+    public BacktestResult Backtest(IDataView input, int folds, int step, int season = 1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (_options.SeriesColumnName is null)
+            throw new ArgumentException("Backtest needs a series: set ForecasterOptions.SeriesColumnName (ready-made windows cannot be split by time).");
+        if (folds < 1 || folds > 1000)
+            throw new ArgumentOutOfRangeException(nameof(folds), folds, $"folds must be between 1 and 1000; got {folds}.");
+        if (step < 1)
+            throw new ArgumentOutOfRangeException(nameof(step), step, $"step must be at least 1; got {step}.");
+        if (season < 1)
+            throw new ArgumentOutOfRangeException(nameof(season), season, $"season must be at least 1; got {season}.");
+        float[] series = SeriesColumnReader.Read(input, _options.SeriesColumnName);
+        int horizon = _options.Horizon;
+        int firstOrigin = series.Length - horizon - (folds - 1) * step;
+        int needed = _options.Window + horizon;
+        if (firstOrigin < Math.Max(needed, season + 1))
+            throw new ArgumentException(
+                $"The series has {series.Length} values; with {folds} fold(s) {step} apart and horizon {horizon}, the oldest fold would train on " +
+                $"{Math.Max(firstOrigin, 0)}, but a fold needs at least window + horizon = {needed} (and more than the season, {season}). Use fewer folds, a smaller step or a longer series.");
+        var result = new List<BacktestFold>();
+        for (int k = 0; k < folds; k++)
+        {
+            int origin = firstOrigin + k * step;
+            float[] training = series[..origin];
+            float[] actual = series[origin..(origin + horizon)];
+            var data = SeriesWindowing.SeriesView(_mlContext, training, _options.SeriesColumnName);
+            using var model = FitCore(data, null);
+            float[] forecast = model.Forecast(training);
+            result.Add(new BacktestFold(k, origin, forecast, actual, ForecastMetrics.Compute(forecast, actual, horizon),
+                ForecastMetrics.MeanAbsoluteScaledError(forecast, actual, training, season)));
+        }
+        return new BacktestResult(result, season);
+    }
+
     private ForecasterTransformer FitCore(IDataView input, ImportedRecurrentModel? initialModel)
     {
         ArgumentNullException.ThrowIfNull(input);

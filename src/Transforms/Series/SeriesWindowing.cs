@@ -69,6 +69,16 @@ public static class SeriesWindowing
         return mlContext.Data.LoadFromEnumerable(EnumerateWindows(values, window, horizon, count), definition);
     }
 
+    /// <summary>A view with one row per value of <paramref name="values"/> in a Single column named <paramref name="seriesColumnName"/>.</summary>
+    public static IDataView SeriesView(MLContext mlContext, float[] values, string seriesColumnName)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(values);
+        var definition = SchemaDefinition.Create(typeof(ValueRow));
+        definition[nameof(ValueRow.Value)].ColumnName = seriesColumnName;
+        return mlContext.Data.LoadFromEnumerable(values.Select(v => new ValueRow { Value = v }), definition);
+    }
+
     private static IEnumerable<WindowRow> EnumerateWindows(float[] values, int window, int horizon, int count)
     {
         for (int i = 0; i < count; i++)
@@ -80,6 +90,12 @@ public static class SeriesWindowing
                 WindowStart = i,
             };
         }
+    }
+
+    /// <summary>Row type behind the series view; its column name is set through a schema definition.</summary>
+    private sealed class ValueRow
+    {
+        public float Value { get; set; }
     }
 
     /// <summary>Row type behind the windows view; its column names and sizes are set through a schema definition.</summary>

@@ -229,6 +229,30 @@ public sealed class CliForecastTests
 
         Assert.Equal(1, exit);
     }
+
+    [Fact]
+    public async Task BacktestFoldsEndAtTheHoldOutAndLandInTheSummary()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-bt-{Guid.NewGuid():N}");
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--epochs", "3", "--hidden", "4", "--backtest", "2", "--backtest-step", "6", "--output", dir });
+            Assert.Equal(0, exit);
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            var backtest = json.RootElement.GetProperty("backtest");
+            var folds = backtest.GetProperty("folds").EnumerateArray().ToArray();
+            Assert.Equal(new[] { 144 - 12 - 6, 144 - 12 }, folds.Select(f => f.GetProperty("train_length").GetInt32()));
+            // The last fold forecasts the same hold-out the command reports.
+            var actual = json.RootElement.GetProperty("actual").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            Assert.Equal(actual, folds[1].GetProperty("actual").EnumerateArray().Select(e => e.GetSingle()).ToArray());
+            Assert.Equal(folds.Average(f => f.GetProperty("mase").GetDouble()), backtest.GetProperty("mean_mase").GetDouble(), 10);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
 }
 
 /// <summary>CLI tests share the process-wide console; run them one at a time.</summary>
