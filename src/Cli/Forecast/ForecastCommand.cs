@@ -21,6 +21,10 @@ internal static class ForecastCommand
         var season = new Option<int>("--season") { Description = "Season length of the seasonal-naive baseline.", DefaultValueFactory = _ => defaults.Season }.InRange(1, 100000);
         var epochs = new Option<int>("--epochs") { Description = "Maximum training epochs (early stopping may end sooner).", DefaultValueFactory = _ => defaults.Epochs }.InRange(1, 100000);
         var noLog = new Option<bool>("--no-log") { Description = "Do not log-transform the series (the log transform is used only when every value is > 0)." };
+        var model = new Option<FileInfo?>("--model")
+        {
+            Description = "Forecast the next horizon values of --data with this saved forecaster (model.zip or model.onnx) instead of training one.",
+        };
         var backtest = new Option<int>("--backtest")
         {
             Description = "Also run a rolling-origin backtest with N folds ending at the hold-out (each fold trains on the series before its origin only).",
@@ -33,7 +37,7 @@ internal static class ForecastCommand
 
         var command = new Command("forecast", "Train a recurrent forecaster on a series, evaluate it on the last --horizon points against seasonal naive, and export it.")
         {
-            data, column, cell, hidden, layers, bidirectional, window, horizon, season, epochs, noLog, noRefit, backtest, backtestStep, seed, device, output,
+            data, column, cell, hidden, layers, bidirectional, window, horizon, season, epochs, noLog, noRefit, backtest, backtestStep, model, seed, device, output,
         };
         var checkpoint = new CheckpointOptions();
         checkpoint.AddTo(command);
@@ -60,7 +64,15 @@ internal static class ForecastCommand
                 Device = ExecutionDevice.Parse(parseResult.GetValue(device)!),
                 OutputDirectory = parseResult.GetValue(output)!.FullName,
             };
-            ForecastJob.Run(settings, AnsiConsole.Console, cancellationToken);
+            if (parseResult.GetValue(model) is { } modelFile)
+            {
+                // Its own default folder: a forecast from a saved model must not replace half of a training run's files.
+                if (parseResult.GetResult(output) is null or { Implicit: true })
+                    settings = settings with { OutputDirectory = Path.GetFullPath(Path.Combine("out", "forecast-from-model")) };
+                ForecastFromModelJob.Run(settings, modelFile.FullName, AnsiConsole.Console);
+            }
+            else
+                ForecastJob.Run(settings, AnsiConsole.Console, cancellationToken);
         })));
         return command;
     }

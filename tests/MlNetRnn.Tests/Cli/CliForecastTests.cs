@@ -253,6 +253,70 @@ public sealed class CliForecastTests
                 Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task ForecastFromASavedModelEqualsTheTrainedModelsForecastForZipAndOnnx()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"mlnetrnn-fm-{Guid.NewGuid():N}");
+        try
+        {
+            string trained = Path.Combine(root, "trained");
+            Assert.Equal(0, await Program.Main(new[] { "forecast", "--epochs", "3", "--hidden", "4", "--output", trained }));
+            string data = Path.Combine(root, "new.csv");
+            float[] series = TestData.AirPassengers();
+            File.WriteAllLines(data, new[] { "value" }.Concat(series.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
+            using var model = new Microsoft.ML.MLContext(1).Rnn().LoadForecaster(Path.Combine(trained, "model.zip"));
+            float[] expected = model.Forecast(series);
+
+            foreach (var file in new[] { "model.zip", "model.onnx" })
+            {
+                string output = Path.Combine(root, "from-" + file);
+                Assert.Equal(0, await Program.Main(new[] { "forecast", "--model", Path.Combine(trained, file), "--data", data, "--output", output }));
+                using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+                var forecast = json.RootElement.GetProperty("forecast").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+                Assert.Equal(expected, forecast);
+                Assert.Equal(series[^12..], json.RootElement.GetProperty("history_used").EnumerateArray().Select(e => e.GetSingle()).ToArray());
+                Assert.Equal(13, File.ReadAllLines(Path.Combine(output, "forecast.csv")).Length);
+            }
+
+            // History shorter than the window, a model of another task, and a missing --data are clear errors (exit code 1).
+            string shortData = Path.Combine(root, "short.csv");
+            File.WriteAllLines(shortData, new[] { "value", "1", "2", "3" });
+            Assert.Equal(1, await Program.Main(new[] { "forecast", "--model", Path.Combine(trained, "model.onnx"), "--data", shortData, "--output", Path.Combine(root, "x") }));
+            Assert.Equal(1, await Program.Main(new[] { "forecast", "--model", Path.Combine(trained, "model.onnx"), "--output", Path.Combine(root, "y") }));
+            Assert.Throws<ArgumentException>(() => ForecastFromModelJob.Run(new ForecastSettings { DataPath = shortData, OutputDirectory = Path.Combine(root, "z") },
+                Path.Combine(trained, "model.onnx"), Spectre.Console.AnsiConsole.Console));
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+                Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AModelOfAnotherTaskIsRefusedByForecastModel()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"mlnetrnn-fm2-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            var ml = new Microsoft.ML.MLContext(1);
+            using var lm = ml.Rnn().LanguageModel(new LanguageModelOptions { HiddenSize = 4, EmbeddingSize = 4, NumberOfLayers = 1, SequenceLength = 5, Epochs = 1 })
+                .Fit(string.Concat(Enumerable.Repeat("abc def ", 20)));
+            string path = Path.Combine(root, "lm.onnx");
+            lm.SaveOnnx(path);
+            string data = Path.Combine(root, "d.csv");
+            File.WriteAllLines(data, new[] { "value" }.Concat(Enumerable.Range(1, 30).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            var ex = Assert.Throws<InvalidDataException>(() => ForecastFromModelJob.Run(new ForecastSettings { DataPath = data, OutputDirectory = Path.Combine(root, "o") },
+                path, Spectre.Console.AnsiConsole.Console));
+            Assert.Contains("is not an MlNetRnn forecaster", ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
 
 /// <summary>CLI tests share the process-wide console; run them one at a time.</summary>
