@@ -14,6 +14,14 @@ internal static class RawTorchCharLoop
     public static (double TokensPerSecond, double Loss) Train(long[] ids, int vocabulary, int embedding, int hidden, int layers, int batchSize, int sequenceLength,
         double learningRate, double clip, int seed)
     {
+        // libtorch's generator is process-wide: seeding it outside the lock the trainers hold would change a fit running in parallel.
+        lock (TorchGate.Lock)
+            return TrainLocked(ids, vocabulary, embedding, hidden, layers, batchSize, sequenceLength, learningRate, clip, seed);
+    }
+
+    private static (double TokensPerSecond, double Loss) TrainLocked(long[] ids, int vocabulary, int embedding, int hidden, int layers, int batchSize, int sequenceLength,
+        double learningRate, double clip, int seed)
+    {
         torch.manual_seed(seed);
         using var embed = nn.Embedding(vocabulary, embedding);
         using var lstm = nn.LSTM(embedding, hidden, layers, batchFirst: true);

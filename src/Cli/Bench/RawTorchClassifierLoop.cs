@@ -12,6 +12,13 @@ internal static class RawTorchClassifierLoop
     /// <returns>Rows per second of one pass.</returns>
     public static double Train(long[][] rows, float[] labels, int vocabulary, int embedding, int hidden, int batchSize, double learningRate, int seed)
     {
+        // libtorch's generator is process-wide: seeding it outside the lock the trainers hold would change a fit running in parallel.
+        lock (TorchGate.Lock)
+            return TrainLocked(rows, labels, vocabulary, embedding, hidden, batchSize, learningRate, seed);
+    }
+
+    private static double TrainLocked(long[][] rows, float[] labels, int vocabulary, int embedding, int hidden, int batchSize, double learningRate, int seed)
+    {
         torch.manual_seed(seed);
         using var embed = nn.Embedding(vocabulary, embedding);
         using var gru = nn.GRU(embedding, hidden, 1, batchFirst: true);

@@ -13,6 +13,13 @@ internal static class RawTorchForecasterLoop
     /// <returns>The mean training loss of the last epoch.</returns>
     public static double Train(float[] series, int window, int hidden, int epochs, int batchSize, double learningRate, int seed)
     {
+        // libtorch's generator is process-wide: seeding it outside the lock the trainers hold would change a fit running in parallel.
+        lock (TorchGate.Lock)
+            return TrainLocked(series, window, hidden, epochs, batchSize, learningRate, seed);
+    }
+
+    private static double TrainLocked(float[] series, int window, int hidden, int epochs, int batchSize, double learningRate, int seed)
+    {
         // ln, then standard scaling over the whole series (no validation split), then each window relative to its own mean.
         var logs = series.Select(v => MathF.Log(v)).ToArray();
         double mean = logs.Select(v => (double)v).Average();

@@ -60,12 +60,16 @@ public sealed class AdamOptimizerTests
 
     internal static (RecurrentSequenceNetwork, RecurrentSequenceNetwork) TwinNetworks()
     {
-        torch.manual_seed(11);
-        var architecture = new RecurrentArchitecture(RecurrentCellKind.Gru, 1, 5, 2, false);
-        var a = new RecurrentSequenceNetwork(architecture, 2, 0);
-        var b = new RecurrentSequenceNetwork(architecture, 2, 0);
-        b.LoadWeights(a.ExportWeights());
-        return (a, b);
+        // libtorch's generator is process-wide: seeding it outside the lock would change the dropout of a fit running in parallel.
+        lock (TorchGate.Lock)
+        {
+            torch.manual_seed(11);
+            var architecture = new RecurrentArchitecture(RecurrentCellKind.Gru, 1, 5, 2, false);
+            var a = new RecurrentSequenceNetwork(architecture, 2, 0);
+            var b = new RecurrentSequenceNetwork(architecture, 2, 0);
+            b.LoadWeights(a.ExportWeights());
+            return (a, b);
+        }
     }
 
     private static void StepWith(RecurrentSequenceNetwork network, float[] x, float[] y, Action zeroGrad, Action step)

@@ -9,7 +9,7 @@ public sealed class EarlyStoppingTests
     [Fact]
     public void TracksTheBestEpochAndStopsAfterPatienceEpochsWithoutImprovement()
     {
-        using var layer = nn.Linear(2, 1);
+        using var layer = Layer(2, 1);
         using var early = new EarlyStopping(patience: 2);
         double[] losses = { 1.0, 0.5, 0.6, 0.7, 0.4 };
         var stops = new List<bool>();
@@ -27,7 +27,7 @@ public sealed class EarlyStoppingTests
     [Fact]
     public void NeverStopsAfterTheLastEpochOrWithPatienceZero()
     {
-        using var layer = nn.Linear(2, 1);
+        using var layer = Layer(2, 1);
         using var early = new EarlyStopping(patience: 1);
         early.Observe(1, 1.0, layer);
         early.Observe(2, 2.0, layer);
@@ -42,7 +42,7 @@ public sealed class EarlyStoppingTests
     [Fact]
     public void RestoresTheBestEpochsWeightsNotTheLastOnes()
     {
-        using var layer = nn.Linear(2, 1);
+        using var layer = Layer(2, 1);
         using var early = new EarlyStopping(patience: 0);
         Fill(layer, 1f);
         early.Observe(1, 0.3, layer);
@@ -57,7 +57,7 @@ public sealed class EarlyStoppingTests
     [Fact]
     public void WithoutRestoringKeepsTheLastWeightsAndReportsTheLastEpoch()
     {
-        using var layer = nn.Linear(2, 1);
+        using var layer = Layer(2, 1);
         using var early = new EarlyStopping(patience: 0, restoresBestWeights: false);
         Fill(layer, 1f);
         early.Observe(1, 0.3, layer);
@@ -73,11 +73,18 @@ public sealed class EarlyStoppingTests
     [Fact]
     public void NotANumberNeverCountsAsAnImprovement()
     {
-        using var layer = nn.Linear(2, 1);
+        using var layer = Layer(2, 1);
         using var early = new EarlyStopping(patience: 3);
         Assert.True(early.Observe(1, 0.5, layer));
         Assert.False(early.Observe(2, double.NaN, layer));
         Assert.Equal(1, early.BestEpoch);
+    }
+
+    /// <summary>A linear layer made under the torch lock: its random initialisation draws from the generator parallel fits use.</summary>
+    internal static TorchSharp.Modules.Linear Layer(int inputs, int outputs)
+    {
+        lock (TorchGate.Lock)
+            return nn.Linear(inputs, outputs);
     }
 
     private static void Fill(nn.Module<Tensor, Tensor> module, float value)

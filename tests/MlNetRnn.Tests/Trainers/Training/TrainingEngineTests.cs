@@ -13,7 +13,7 @@ public sealed class TrainingEngineTests
     [Fact]
     public void GradientClippingScalesTheGlobalNormDownToTheLimitAndReportsTheNormBefore()
     {
-        using var layer = nn.Linear(3, 1);
+        using var layer = EarlyStoppingTests.Layer(3, 1);
         using (var noGrad = torch.no_grad())
             foreach (var p in layer.parameters())
                 p.fill_(1f);

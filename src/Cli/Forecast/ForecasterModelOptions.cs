@@ -1,0 +1,52 @@
+using System.CommandLine;
+
+namespace MlNetRnn.Cli.Forecast;
+
+/// <summary>
+/// The options that configure the forecaster itself (cell, sizes, window, epochs, log transform, refit, device), defined once for
+/// <c>forecast</c> and <c>forecast-benchmark</c> so both train exactly the same model for the same flags.
+/// </summary>
+internal sealed class ForecasterModelOptions
+{
+    private readonly Option<string> _cell;
+    private readonly Option<int> _hidden;
+    private readonly Option<int> _layers;
+    private readonly Option<bool> _bidirectional = new("--bidirectional") { Description = "Read each window in both directions." };
+    private readonly Option<int> _window;
+    private readonly Option<int> _epochs;
+    private readonly Option<bool> _noLog = new("--no-log") { Description = "Do not log-transform the series (the log transform is used only when every value is > 0)." };
+    private readonly Option<bool> _noRefit = new("--no-refit") { Description = "Keep the early-stopped weights instead of refitting on every window for the chosen epoch count." };
+    private readonly Option<string> _device;
+
+    public ForecasterModelOptions(ForecastSettings defaults)
+    {
+        _cell = new Option<string>("--cell") { Description = "Recurrent cell: lstm, gru, rnn-tanh or rnn-relu.", DefaultValueFactory = _ => "lstm" };
+        _cell.AcceptOnlyFromAmong("lstm", "gru", "rnn-tanh", "rnn-relu");
+        _hidden = new Option<int>("--hidden") { Description = "Hidden units per layer (1-4096).", DefaultValueFactory = _ => defaults.Hidden }.InRange(1, 4096);
+        _layers = new Option<int>("--layers") { Description = "Stacked recurrent layers (1-16).", DefaultValueFactory = _ => defaults.Layers }.InRange(1, 16);
+        _window = new Option<int>("--window") { Description = "Past values per forecast (1-10000).", DefaultValueFactory = _ => defaults.Window }.InRange(1, 10000);
+        _epochs = new Option<int>("--epochs") { Description = "Maximum training epochs (early stopping may end sooner).", DefaultValueFactory = _ => defaults.Epochs }.InRange(1, 100000);
+        _device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (training and ONNX Runtime inference).", DefaultValueFactory = _ => "cpu" }.IsDevice();
+    }
+
+    /// <summary>Adds the options to a command.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _epochs, _noLog, _noRefit, _device })
+            command.Options.Add(option);
+    }
+
+    /// <summary><paramref name="settings"/> with the parsed forecaster options.</summary>
+    public ForecastSettings Apply(ForecastSettings settings, ParseResult parseResult) => settings with
+    {
+        Cell = ForecastCommand.ParseCell(parseResult.GetValue(_cell)!),
+        Hidden = parseResult.GetValue(_hidden),
+        Layers = parseResult.GetValue(_layers),
+        Bidirectional = parseResult.GetValue(_bidirectional),
+        Window = parseResult.GetValue(_window),
+        Epochs = parseResult.GetValue(_epochs),
+        LogTransform = !parseResult.GetValue(_noLog),
+        Refit = !parseResult.GetValue(_noRefit),
+        Device = ExecutionDevice.Parse(parseResult.GetValue(_device)!),
+    };
+}
