@@ -12,7 +12,16 @@ internal static class ForecastCommand
         var data = new Option<FileInfo?>("--data") { Description = "CSV file with a header row (default: embedded AirPassengers, 1949-1960)." };
         var column = new Option<string>("--column") { Description = "Column holding the series.", DefaultValueFactory = _ => defaults.Column };
         var horizon = new Option<int>("--horizon") { Description = "Values forecast at once; also the hold-out length (1-1000).", DefaultValueFactory = _ => defaults.Horizon }.InRange(1, 1000);
-        var season = new Option<int>("--season") { Description = "Season length of the seasonal-naive baseline.", DefaultValueFactory = _ => defaults.Season }.InRange(1, 100000);
+        var season = new Option<int?>("--season")
+        {
+            Description = "Season length of the seasonal-naive baseline and the backtest's MASE (default: from the file's period column, 12 for months, " +
+                          "4 for quarters, 1 for years; 12 when the file has none).",
+        };
+        season.Validators.Add(result =>
+        {
+            if (result.GetValue(season) is < 1 or > 100000)
+                result.AddError("--season must be between 1 and 100000.");
+        });
         var model = new Option<FileInfo?>("--model")
         {
             Description = "Forecast the next horizon values of --data with this saved forecaster (model.zip or model.onnx) instead of training one.",

@@ -28,8 +28,12 @@ internal static class ForecastJob
             throw new ArgumentException(
                 $"{series.Source} has {series.Values.Length} values; holding out the last {s.Horizon} leaves {Math.Max(holdoutStart, 0)}, " +
                 $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
-        if (s.Season < 1 || holdoutStart < s.Season)
-            throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {s.Season}.");
+        var (season, seasonSource) = s.Season is { } given ? (given, "given")
+            : series.InferredSeason is { } inferred ? (inferred, "period column")
+            : (12, "assumed (no period column; pass --season)");
+        if (holdoutStart < season)
+            throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {season}.");
+        s = s with { Season = season };
         // The weights go into model.onnx and again into model.zip; the estimate makes a full disk fail now, not after training.
         long weights = ModelSizeEstimate.WeightBytes(s.Cell, 1, s.Hidden, s.Layers, s.Bidirectional, s.Horizon);
         using var output = OutputSet.Open(dir, OwnedFiles, 2 * weights + ModelSizeEstimate.ReportBytes);
@@ -84,7 +88,7 @@ internal static class ForecastJob
         }
 
         float[] forecast = model.Forecast(train);
-        float[] naive = ForecastMetrics.SeasonalNaive(train, s.Horizon, s.Season);
+        float[] naive = ForecastMetrics.SeasonalNaive(train, s.Horizon, season);
         var metrics = ForecastMetrics.Compute(forecast, actual, s.Horizon);
         var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
         var history = model.History!;
@@ -142,6 +146,8 @@ internal static class ForecastJob
             Warnings = warnings.ToArray(),
             Files = new[] { onnxPath, zipPath, pngPath, summaryPath },
             Backtest = backtest,
+            Season = season,
+            SeasonSource = seasonSource,
         };
         string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
         output.Add("model.onnx", onnxBytes);
@@ -155,7 +161,7 @@ internal static class ForecastJob
             ? $"{history.EpochsRun} epochs, best {history.BestEpoch}, refit {history.RefitTrainLoss.Count}"
             : $"{history.EpochsRun} epochs, best {history.BestEpoch}";
         table.AddRow($"{s.Cell} ({trained})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
-        table.AddRow($"seasonal naive (season {s.Season})", naiveMetrics.Mape.ToString("F2", CultureInfo.InvariantCulture), naiveMetrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
+        table.AddRow($"seasonal naive (season {season}, {seasonSource})", naiveMetrics.Mape.ToString("F2", CultureInfo.InvariantCulture), naiveMetrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
         console.Write(table);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"ONNX parity (ONNX Runtime vs TorchSharp): max abs diff {model.Parity.MaxAbsDiff:G3}; inference device: {model.InferenceDevice}; training took {history.Duration.TotalSeconds:F1} s."));
@@ -174,7 +180,7 @@ internal static class ForecastJob
         var mlContext = new MLContext(seed: s.Seed);
         var options = (s with { Checkpoint = CheckpointSettings.None }).CreateOptions(nameof(SeriesRow.Value), log, cancellationToken);
         var data = mlContext.Data.LoadFromEnumerable(values.Select(v => new SeriesRow { Value = v }));
-        var result = mlContext.Rnn().Forecaster(options).Backtest(data, s.Backtest, step, s.Season);
+        var result = mlContext.Rnn().Forecaster(options).Backtest(data, s.Backtest, step, s.Season ?? 12);
         var table = new Table().AddColumn("fold").AddColumn(new TableColumn("trained on").RightAligned()).AddColumn(new TableColumn("MASE").RightAligned())
             .AddColumn(new TableColumn("sMAPE %").RightAligned());
         foreach (var fold in result.Folds)
@@ -185,7 +191,7 @@ internal static class ForecastJob
         return new BacktestSummary
         {
             Step = step,
-            Season = s.Season,
+            Season = s.Season ?? 12,
             MeanMase = result.MeanMase,
             MeanSmape = result.MeanSmape,
             MeanMape = result.MeanMape,

@@ -12,7 +12,7 @@ internal sealed record ForecastSettings
     public bool Bidirectional { get; init; }
     public int Window { get; init; } = 12;
     public int Horizon { get; init; } = 12;
-    public int Season { get; init; } = 12;
+    public int? Season { get; init; }
     public int Epochs { get; init; } = 300;
     public bool LogTransform { get; init; } = true;
     public bool Refit { get; init; } = true;

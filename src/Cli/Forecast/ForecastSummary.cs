@@ -38,6 +38,8 @@ internal sealed record ForecastSummary
     [JsonPropertyName("warnings")] public string[] Warnings { get; init; } = Array.Empty<string>();
     [JsonPropertyName("files")] public string[] Files { get; init; } = Array.Empty<string>();
     [JsonPropertyName("backtest")] public BacktestSummary? Backtest { get; init; }
+    [JsonPropertyName("season")] public int Season { get; init; }
+    [JsonPropertyName("season_source")] public string SeasonSource { get; init; } = "";
 }
 
 /// <summary>The rolling-origin backtest of <c>forecast --backtest N</c>.</summary>

@@ -10,6 +10,12 @@ namespace MlNetRnn.Cli.Forecast;
 internal sealed record SeriesCsv(float[] Values, string[] Labels, string Source, string Column)
 {
     /// <summary>
+    /// The season the file's period column implies: its largest value (12 for months, 4 for quarters, 1 for a yearly series whose
+    /// period is always 1); null without a period column or when a period is not a whole number ≥ 1.
+    /// </summary>
+    public int? InferredSeason { get; init; }
+
+    /// <summary>
     /// Parses delimited text with a header row and invariant-culture numbers. The separator is a comma, or a semicolon when the header
     /// has semicolons and no comma, or a tab (see <see cref="CsvRecords.DetectSeparator"/>); fields may be double-quoted (RFC 4180).
     /// </summary>
@@ -33,6 +39,7 @@ internal sealed record SeriesCsv(float[] Values, string[] Labels, string Source,
 
         var values = new List<float>();
         var labels = new List<string>();
+        int? season = periodIndex >= 0 ? 0 : null;
         foreach (var (line, cells) in records.Skip(1))
         {
             if (cells.Count <= valueIndex)
@@ -47,13 +54,17 @@ internal sealed record SeriesCsv(float[] Values, string[] Labels, string Source,
                 throw new FormatException($"{source}, line {line}: column '{column}' holds '{cell}', which is not a finite number. Fix or remove the row.{hint}");
             }
             values.Add(v);
+            if (season is not null)
+                season = periodIndex < cells.Count && int.TryParse(cells[periodIndex].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int period) && period >= 1
+                    ? Math.Max(season.Value, period)
+                    : null;
             labels.Add(yearIndex >= 0 && periodIndex >= 0 && cells.Count > Math.Max(yearIndex, periodIndex)
                 ? $"{cells[yearIndex].Trim()}-{cells[periodIndex].Trim().PadLeft(2, '0')}"
                 : (values.Count - 1).ToString(CultureInfo.InvariantCulture));
         }
         if (values.Count == 0)
             throw new FormatException($"{source}: no data rows after the header.");
-        return new SeriesCsv(values.ToArray(), labels.ToArray(), source, header[valueIndex]);
+        return new SeriesCsv(values.ToArray(), labels.ToArray(), source, header[valueIndex]) { InferredSeason = season };
     }
 
     /// <summary>Reads a UTF-8 CSV file (see <see cref="Parse"/>).</summary>

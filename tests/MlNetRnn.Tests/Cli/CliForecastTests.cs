@@ -317,6 +317,47 @@ public sealed class CliForecastTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("year,period,value\n1960,1,5\n1960,2,6\n1960,3,7\n1960,4,8\n1961,1,6\n", 4)]
+    [InlineData("year,period,value\n1912,1,49.9\n1913,1,52.3\n1914,1,49.4\n", 1)]
+    [InlineData("year,month,value\n1949,11,104\n1949,12,118\n1950,1,115\n", 12)]
+    public void TheSeasonIsInferredFromThePeriodColumn(string csv, int season) =>
+        Assert.Equal(season, SeriesCsv.Parse(csv, "test.csv", "value").InferredSeason);
+
+    [Fact]
+    public void WithoutAPeriodColumnNoSeasonIsInferred() =>
+        Assert.Null(SeriesCsv.Parse("value\n1\n2\n3\n", "test.csv", "value").InferredSeason);
+
+    [Fact]
+    public async Task AQuarterlyFileGetsSeasonFourUnlessTheSeasonIsGiven()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"mlnetrnn-season-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            string data = Path.Combine(root, "quarterly.csv");
+            File.WriteAllLines(data, new[] { "year,period,value" }.Concat(Enumerable.Range(0, 60).Select(i =>
+                $"{1960 + i / 4},{i % 4 + 1},{(100 + 10 * (i % 4) + i).ToString(System.Globalization.CultureInfo.InvariantCulture)}")));
+            foreach (var (args, expected, source) in new[] { (Array.Empty<string>(), 4, "period column"), (new[] { "--season", "2" }, 2, "given") })
+            {
+                string output = Path.Combine(root, $"out{expected}");
+                Assert.Equal(0, await Program.Main(new[] { "forecast", "--data", data, "--horizon", "4", "--window", "8", "--epochs", "2", "--hidden", "4", "--output", output }.Concat(args).ToArray()));
+                using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+                Assert.Equal(expected, json.RootElement.GetProperty("season").GetInt32());
+                Assert.Equal(source, json.RootElement.GetProperty("season_source").GetString());
+                // The seasonal-naive baseline repeats the value one season before each hold-out point.
+                float[] values = Enumerable.Range(0, 60).Select(i => (float)(100 + 10 * (i % 4) + i)).ToArray();
+                var naive = ForecastMetrics.SeasonalNaive(values[..56], 4, expected);
+                var metrics = ForecastMetrics.Compute(naive, values[56..], 4);
+                Assert.Equal(metrics.Mape, json.RootElement.GetProperty("seasonal_naive_mape").GetDouble(), 10);
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
 
 /// <summary>CLI tests share the process-wide console; run them one at a time.</summary>
