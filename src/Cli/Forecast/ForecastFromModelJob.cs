@@ -24,7 +24,12 @@ internal static class ForecastFromModelJob
         [JsonPropertyName("horizon")] public int Horizon { get; init; }
         [JsonPropertyName("history_used")] public float[] HistoryUsed { get; init; } = Array.Empty<float>();
         [JsonPropertyName("forecast")] public float[] Forecast { get; init; } = Array.Empty<float>();
+        [JsonPropertyName("interval_coverage")] public double? IntervalCoverage { get; init; }
+        [JsonPropertyName("lower")] public float[]? Lower { get; init; }
+        [JsonPropertyName("upper")] public float[]? Upper { get; init; }
     }
+
+    private sealed record Prediction(int Window, int Horizon, float[] Forecast, float[]? Lower, float[]? Upper, double? Coverage);
 
     public static Summary Run(ForecastSettings s, string modelPath, IAnsiConsole console)
     {
@@ -34,17 +39,19 @@ internal static class ForecastFromModelJob
         var series = SeriesCsv.Load(s.DataPath, s.Column);
         string dir = Path.GetFullPath(s.OutputDirectory);
         using var output = OutputSet.Open(dir, OwnedFiles, ModelSizeEstimate.ReportBytes);
-        var (window, horizon, forecast) = modelPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+        var p = modelPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
             ? FromOnnx(modelPath, series)
             : FromZip(modelPath, series);
+        var (window, horizon, forecast) = (p.Window, p.Horizon, p.Forecast);
 
-        var csv = new StringBuilder("step,value\n");
+        static string R(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var csv = new StringBuilder(p.Lower is null ? "step,value\n" : "step,value,lower,upper\n");
         for (int h = 0; h < forecast.Length; h++)
-            csv.Append(CultureInfo.InvariantCulture, $"{h + 1},{forecast[h].ToString("R", CultureInfo.InvariantCulture)}\n");
+            csv.Append(p.Lower is null ? $"{h + 1},{R(forecast[h])}\n" : $"{h + 1},{R(forecast[h])},{R(p.Lower[h])},{R(p.Upper![h])}\n");
         var summary = new Summary
         {
             Model = Path.GetFullPath(modelPath), Data = series.Source, Window = window, Horizon = horizon,
-            HistoryUsed = series.Values[^window..], Forecast = forecast,
+            HistoryUsed = series.Values[^window..], Forecast = forecast, IntervalCoverage = p.Coverage, Lower = p.Lower, Upper = p.Upper,
         };
         output.AddText("forecast.csv", csv.ToString());
         output.AddText("summary.json", JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
@@ -53,21 +60,32 @@ internal static class ForecastFromModelJob
         console.MarkupLine($"[bold]mlnet-rnn forecast[/]: {Markup.Escape(Path.GetFileName(modelPath))} (window {window}, horizon {horizon}) on the last {window} values of " +
                            $"{Markup.Escape(series.Source)}; no training.");
         var table = new Table().AddColumn("step").AddColumn(new TableColumn("forecast").RightAligned());
+        if (p.Lower is not null)
+            table.AddColumn(new TableColumn($"{p.Coverage:P0} interval").RightAligned());
         for (int h = 0; h < forecast.Length; h++)
-            table.AddRow((h + 1).ToString(CultureInfo.InvariantCulture), forecast[h].ToString("G6", CultureInfo.InvariantCulture));
+        {
+            string step = (h + 1).ToString(CultureInfo.InvariantCulture), value = forecast[h].ToString("G6", CultureInfo.InvariantCulture);
+            if (p.Lower is null)
+                table.AddRow(step, value);
+            else
+                table.AddRow(step, value, string.Create(CultureInfo.InvariantCulture, $"{p.Lower[h]:G6} .. {p.Upper![h]:G6}"));
+        }
         console.Write(table);
         console.MarkupLine($"Wrote [green]{Markup.Escape(dir)}[/]: forecast.csv, summary.json");
         return summary;
     }
 
-    private static (int Window, int Horizon, float[] Forecast) FromZip(string path, SeriesCsv series)
+    private static Prediction FromZip(string path, SeriesCsv series)
     {
         using var model = new MLContext(seed: 1).Rnn().LoadForecaster(path);
         RequireHistory(series, model.Window, path);
-        return (model.Window, model.Horizon, model.Forecast(series.Values));
+        if (model.IntervalCoverage is null)
+            return new Prediction(model.Window, model.Horizon, model.Forecast(series.Values), null, null, null);
+        var band = model.ForecastWithInterval(series.Values);
+        return new Prediction(model.Window, model.Horizon, band.Forecast, band.Lower, band.Upper, band.Coverage);
     }
 
-    private static (int Window, int Horizon, float[] Forecast) FromOnnx(string path, SeriesCsv series)
+    private static Prediction FromOnnx(string path, SeriesCsv series)
     {
         byte[] bytes = File.ReadAllBytes(path);
         OnnxModelInfo info;
@@ -85,8 +103,17 @@ internal static class ForecastFromModelJob
         int window = int.Parse(info.Metadata[OnnxMetadataKeys.Window], CultureInfo.InvariantCulture);
         int horizon = int.Parse(info.Metadata[OnnxMetadataKeys.Horizon], CultureInfo.InvariantCulture);
         RequireHistory(series, window, path);
-        using var scorer = new OnnxBatchScorer(bytes);
-        return (window, horizon, scorer.Score(new[] { series.Values[^window..] })[0]);
+        string input = info.Metadata[OnnxMetadataKeys.InputName], score = info.Metadata[OnnxMetadataKeys.OutputName];
+        double? coverage = info.Metadata.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var c) ? double.Parse(c, CultureInfo.InvariantCulture) : null;
+        string[] outputs = coverage is null ? new[] { score } : new[] { score, score + "Lower", score + "Upper" };
+        // ONNX Runtime alone, as a deployment without ML.NET would run it: one batch-1 call for the forecast and its band.
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(bytes);
+        var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(series.Values[^window..], new[] { 1, window });
+        using var results = session.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(input, tensor) }, outputs);
+        var values = outputs.Select(name => results.First(r => r.Name == name).AsEnumerable<float>().ToArray()).ToArray();
+        return coverage is null
+            ? new Prediction(window, horizon, values[0], null, null, null)
+            : new Prediction(window, horizon, values[0], values[1], values[2], coverage);
     }
 
     private static void RequireHistory(SeriesCsv series, int window, string path)

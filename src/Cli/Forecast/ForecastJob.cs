@@ -24,18 +24,21 @@ internal static class ForecastJob
         var series = s.DataPath is null ? SeriesCsv.AirPassengers(s.Column) : SeriesCsv.Load(s.DataPath, s.Column);
         string dir = Path.GetFullPath(s.OutputDirectory);
         int holdoutStart = series.Values.Length - s.Horizon;
-        if (holdoutStart < s.Window + s.Horizon)
-            throw new ArgumentException(
-                $"{series.Source} has {series.Values.Length} values; holding out the last {s.Horizon} leaves {Math.Max(holdoutStart, 0)}, " +
-                $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
         var (season, seasonSource) = s.Season is { } given ? (given, "given")
             : series.InferredSeason is { } inferred ? (inferred, "period column")
             : (12, "assumed (no period column; pass --season)");
         if (holdoutStart < season)
-            throw new ArgumentException($"--season must be between 1 and the training length ({holdoutStart}); got {season}.");
-        s = s with { Season = season };
+            throw new ArgumentException($"--season must be between 1 and the training length ({Math.Max(holdoutStart, 0)}); got {season}.");
+        s = s with { Season = season, Window = s.WindowFor(season, holdoutStart) };
+        if (holdoutStart < s.Window + s.Horizon)
+            throw new ArgumentException(
+                $"{series.Source} has {series.Values.Length} values; holding out the last {s.Horizon} leaves {Math.Max(holdoutStart, 0)}, " +
+                $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
+        if (s.UsesSeasonalReference && s.Window < season)
+            throw new ArgumentException(
+                $"--window {s.Window} is shorter than the season {season}, but the seasonal-naive reference is read off the window. Use --window {season} or more, or --reference level.");
         // The weights go into model.onnx and again into model.zip; the estimate makes a full disk fail now, not after training.
-        long weights = ModelSizeEstimate.WeightBytes(s.Cell, 1, s.Hidden, s.Layers, s.Bidirectional, s.Horizon);
+        long weights = s.Members * ModelSizeEstimate.WeightBytes(s.Cell, 1, s.Hidden, s.Layers, s.Bidirectional, s.Horizon);
         using var output = OutputSet.Open(dir, OwnedFiles, 2 * weights + ModelSizeEstimate.ReportBytes);
         float[] train = series.Values[..holdoutStart];
         float[] actual = series.Values[holdoutStart..];
@@ -43,7 +46,8 @@ internal static class ForecastJob
 
         console.MarkupLine($"[bold]mlnet-rnn forecast[/]: {Markup.Escape(series.Source)} (column '{Markup.Escape(series.Column)}', {series.Values.Length} points); " +
                            $"training on {series.Labels[0]}..{series.Labels[holdoutStart - 1]}, forecasting {series.Labels[holdoutStart]}..{series.Labels[^1]}.");
-        console.MarkupLine($"{s.Cell}, hidden {s.Hidden}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, window {s.Window}, horizon {s.Horizon}, " +
+        console.MarkupLine($"{(s.Members > 1 ? $"mean of {s.Members} " : "")}{s.Cell}, hidden {s.Hidden}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, window {s.Window}, horizon {s.Horizon}, " +
+                           $"reference {ForecasterModelOptions.ReferenceName(s.Reference)} (season {season}), " +
                            $"log transform {(log ? "on" : "off")}, seed {s.Seed}, device {s.Device}.");
 
         var mlContext = new MLContext(seed: s.Seed);
@@ -87,7 +91,8 @@ internal static class ForecastJob
                 console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
         }
 
-        float[] forecast = model.Forecast(train);
+        var withInterval = model.IntervalCoverage is not null ? model.ForecastWithInterval(train) : null;
+        float[] forecast = withInterval?.Forecast ?? model.Forecast(train);
         float[] naive = ForecastMetrics.SeasonalNaive(train, s.Horizon, season);
         var metrics = ForecastMetrics.Compute(forecast, actual, s.Horizon);
         var naiveMetrics = ForecastMetrics.Compute(naive, actual, s.Horizon);
@@ -109,7 +114,7 @@ internal static class ForecastJob
             mlContext.Model.Save(model, model.WindowsSchema, zipStream);
             zipBytes = zipStream.ToArray();
         }
-        byte[] pngBytes = ForecastPlot.Render(series, holdoutStart, forecast, naive,
+        byte[] pngBytes = ForecastPlot.Render(series, holdoutStart, forecast, naive, withInterval,
             string.Create(CultureInfo.InvariantCulture, $"{s.Cell} forecast: MAPE {metrics.Mape:F2}% vs seasonal naive {naiveMetrics.Mape:F2}%"));
 
         var summary = new ForecastSummary
@@ -148,6 +153,16 @@ internal static class ForecastJob
             Backtest = backtest,
             Season = season,
             SeasonSource = seasonSource,
+            Members = s.Members,
+            Reference = ForecasterModelOptions.ReferenceName(s.Reference),
+            IntervalCoverage = withInterval?.Coverage,
+            Lower = withInterval?.Lower,
+            Upper = withInterval?.Upper,
+            HoldoutCoverage = withInterval is null ? null : ForecastMetrics.IntervalCoverage(withInterval.Lower, withInterval.Upper, actual),
+            ScaledPinballLoss = withInterval is null ? null
+                : ForecastMetrics.ScaledPinballLoss(withInterval.Lower, withInterval.Forecast, withInterval.Upper, actual, withInterval.Coverage, train, season),
+            Mase = ForecastMetrics.MeanAbsoluteScaledError(forecast, actual, train, season),
+            SeasonalNaiveMase = ForecastMetrics.MeanAbsoluteScaledError(naive, actual, train, season),
         };
         string summaryJson = JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true });
         output.Add("model.onnx", onnxBytes);
@@ -163,6 +178,9 @@ internal static class ForecastJob
         table.AddRow($"{s.Cell} ({trained})", metrics.Mape.ToString("F2", CultureInfo.InvariantCulture), metrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
         table.AddRow($"seasonal naive (season {season}, {seasonSource})", naiveMetrics.Mape.ToString("F2", CultureInfo.InvariantCulture), naiveMetrics.Rmse.ToString("F2", CultureInfo.InvariantCulture));
         console.Write(table);
+        if (withInterval is not null)
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"{withInterval.Coverage:P0} prediction interval: {summary.HoldoutCoverage:P0} of the hold-out inside; scaled pinball loss {summary.ScaledPinballLoss:F3}; MASE {summary.Mase:F3} (seasonal naive {summary.SeasonalNaiveMase:F3})."));
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"ONNX parity (ONNX Runtime vs TorchSharp): max abs diff {model.Parity.MaxAbsDiff:G3}; inference device: {model.InferenceDevice}; training took {history.Duration.TotalSeconds:F1} s."));
         if (s.Checkpoint.Describe(history?.ResumedEpochs ?? 0) is { } checkpointLine)

@@ -1,10 +1,10 @@
 namespace MlNetRnn.Cli.Forecast;
 
-/// <summary>Draws history, hold-out actuals, the forecast and the seasonal-naive baseline to a PNG.</summary>
+/// <summary>Draws history, hold-out actuals, the forecast with its prediction interval and the seasonal-naive baseline to a PNG.</summary>
 internal static class ForecastPlot
 {
     /// <summary>Renders the plot as PNG bytes.</summary>
-    public static byte[] Render(SeriesCsv series, int holdoutStart, float[] forecast, float[] seasonalNaive, string title)
+    public static byte[] Render(SeriesCsv series, int holdoutStart, float[] forecast, float[] seasonalNaive, IntervalForecast? interval, string title)
     {
         var plot = new ScottPlot.Plot();
         double[] xs = Enumerable.Range(0, series.Values.Length).Select(i => (double)i).ToArray();
@@ -12,6 +12,14 @@ internal static class ForecastPlot
         history.LegendText = "history (training)";
         history.MarkerSize = 0;
         double[] holdXs = xs[holdoutStart..];
+        if (interval is not null)
+        {
+            // Drawn first so the lines stay on top of the band.
+            var band = plot.Add.FillY(holdXs, interval.Upper.Select(v => (double)v).ToArray(), interval.Lower.Select(v => (double)v).ToArray());
+            band.LegendText = $"{interval.Coverage:P0} prediction interval";
+            band.FillColor = ScottPlot.Colors.SteelBlue.WithAlpha(0.25);
+            band.LineWidth = 0;
+        }
         var actual = plot.Add.Scatter(holdXs, series.Values[holdoutStart..].Select(v => (double)v).ToArray());
         actual.LegendText = "actual (hold-out)";
         var naive = plot.Add.Scatter(holdXs, seasonalNaive.Select(v => (double)v).ToArray());

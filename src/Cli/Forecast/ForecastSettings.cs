@@ -10,7 +10,29 @@ internal sealed record ForecastSettings
     public int Hidden { get; init; } = 32;
     public int Layers { get; init; } = 1;
     public bool Bidirectional { get; init; }
+    /// <summary>The window asked for with <c>--window</c>; null to tie it to the season (<see cref="WindowFor"/>).</summary>
+    public int? RequestedWindow { get; init; }
+
+    /// <summary>The window used: <see cref="RequestedWindow"/> or the season-tied default, resolved once the season is known.</summary>
     public int Window { get; init; } = 12;
+
+    /// <summary>Networks averaged in the one exported graph.</summary>
+    public int Members { get; init; } = 5;
+
+    /// <summary>What the networks forecast relative to: the seasonal-naive forecast, the window's level, or both across members.</summary>
+    public ForecastReference Reference { get; init; } = ForecastReference.Mixed;
+
+    /// <summary>Whether some member reads the seasonal-naive forecast off the window (so the window must hold a season).</summary>
+    public bool UsesSeasonalReference => Reference != ForecastReference.WindowLevel;
+
+    /// <summary>Factor on the interval's conformal offsets.</summary>
+    public double IntervalWidening { get; init; } = new ForecasterOptions().IntervalWidening;
+
+    /// <summary>What training minimises.</summary>
+    public ForecastLoss Loss { get; init; } = ForecastLoss.AbsoluteError;
+
+    /// <summary>Nominal coverage of the prediction interval; 0 for none.</summary>
+    public double Interval { get; init; } = 0.8;
     public int Horizon { get; init; } = 12;
     public int? Season { get; init; }
     public int Epochs { get; init; } = 300;
@@ -29,6 +51,20 @@ internal sealed record ForecastSettings
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
     public string OutputDirectory { get; init; } = Path.Combine("out", "forecast");
 
+    /// <summary>
+    /// The window for a series with <paramref name="season"/> and <paramref name="trainingLength"/> training values: the requested one, else
+    /// two seasons and at least 12 values (a yearly cycle seen twice; short memory for non-seasonal data), but never so long that
+    /// fewer than a third of the training values are left to form windows.
+    /// </summary>
+    public int WindowFor(int season, int trainingLength)
+    {
+        if (RequestedWindow is { } requested)
+            return requested;
+        int window = Math.Max(12, 2 * season);
+        int longest = Math.Max(season, (trainingLength - Horizon) * 2 / 3);
+        return Math.Max(1, Math.Min(window, longest));
+    }
+
     /// <summary>The library options these settings describe, for a series column named <paramref name="seriesColumn"/>.</summary>
     /// <param name="seriesColumn">The IDataView column holding the series.</param>
     /// <param name="logTransform">Whether to log-transform (the caller checks the values are positive).</param>
@@ -42,6 +78,12 @@ internal sealed record ForecastSettings
         Bidirectional = Bidirectional,
         Window = Window,
         Horizon = Horizon,
+        Season = Season ?? 1,
+        Reference = Reference,
+        EnsembleSize = Members,
+        IntervalCoverage = Interval,
+        IntervalWidening = IntervalWidening,
+        Loss = Loss,
         Epochs = Epochs,
         LogTransform = logTransform,
         RefitOnAllWindows = Refit,

@@ -40,6 +40,15 @@ internal sealed record ForecastSummary
     [JsonPropertyName("backtest")] public BacktestSummary? Backtest { get; init; }
     [JsonPropertyName("season")] public int Season { get; init; }
     [JsonPropertyName("season_source")] public string SeasonSource { get; init; } = "";
+    [JsonPropertyName("members")] public int Members { get; init; } = 1;
+    [JsonPropertyName("reference")] public string Reference { get; init; } = "";
+    [JsonPropertyName("mase")] public double Mase { get; init; }
+    [JsonPropertyName("seasonal_naive_mase")] public double SeasonalNaiveMase { get; init; }
+    [JsonPropertyName("interval_coverage")] public double? IntervalCoverage { get; init; }
+    [JsonPropertyName("lower")] public float[]? Lower { get; init; }
+    [JsonPropertyName("upper")] public float[]? Upper { get; init; }
+    [JsonPropertyName("holdout_coverage")] public double? HoldoutCoverage { get; init; }
+    [JsonPropertyName("scaled_pinball_loss")] public double? ScaledPinballLoss { get; init; }
 }
 
 /// <summary>The rolling-origin backtest of <c>forecast --backtest N</c>.</summary>

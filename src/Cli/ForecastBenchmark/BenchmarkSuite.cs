@@ -48,6 +48,17 @@ internal sealed record BenchmarkSuite(string Source, IReadOnlyList<BenchmarkSeri
             file => File.Exists(Path.Combine(folder, file)));
     }
 
+    /// <summary>
+    /// The validation benchmark: every series without its hold-out, so the last <c>horizon</c> values before it become the scored part.
+    /// Settings are chosen on this, never on the reported hold-out; the published baselines (scored on the hold-out) do not apply.
+    /// </summary>
+    public BenchmarkSuite ValidationOrigin() => this with
+    {
+        Source = Source + ", validation origin (hold-out dropped)",
+        Series = Series.Select(s => s with { Values = s.Training }).ToArray(),
+        Baselines = Array.Empty<BaselineScore>(),
+    };
+
     /// <summary>Keeps only the named series (all when <paramref name="names"/> is empty).</summary>
     /// <exception cref="ArgumentException">A name is not in the spec.</exception>
     public BenchmarkSuite Only(IReadOnlyCollection<string> names)

@@ -20,10 +20,14 @@ internal static class ForecastBenchmarkCommand
         {
             Description = "Folder for summary.json and mase.png.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "forecast-benchmark")),
         };
+        var validation = new Option<bool>("--validation-origin")
+        {
+            Description = "Drop each series' hold-out and score the horizon before it instead: for choosing settings without looking at the reported figures.",
+        };
         var command = new Command("forecast-benchmark",
             "Run the forecaster over every series of a benchmark for several seeds and score it (MASE, sMAPE, MAPE) next to seasonal naive and the classical methods.")
         {
-            data, series, seeds, output,
+            data, series, seeds, output, validation,
         };
         var forecaster = new ForecasterModelOptions(defaults);
         forecaster.AddTo(command);
@@ -31,6 +35,8 @@ internal static class ForecastBenchmarkCommand
         {
             var folder = parseResult.GetValue(data);
             var suite = folder is null ? BenchmarkSuite.Embedded() : BenchmarkSuite.Load(folder.FullName);
+            if (parseResult.GetValue(validation))
+                suite = suite.ValidationOrigin();
             var names = (parseResult.GetValue(series) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var settings = new ForecastBenchmarkSettings(
                 suite.Only(names),

@@ -19,6 +19,14 @@ internal sealed record ForecastBenchmarkSummary
     /// <summary>Geometric-mean MASE of each published method over the same series.</summary>
     [JsonPropertyName("baselines_gmean_mase")] public Dictionary<string, double> BaselinesGmeanMase { get; init; } = new();
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
+    /// <summary>Nominal coverage of the forecaster's interval; null when it has none.</summary>
+    [JsonPropertyName("interval_nominal_coverage")] public double? IntervalNominalCoverage { get; init; }
+    /// <summary>Hold-out values inside the interval, over every series, step and seed.</summary>
+    [JsonPropertyName("interval_coverage")] public double? IntervalCoverage { get; init; }
+    /// <summary>Coverage the interval would have if its offsets were multiplied by each factor (on top of the model's own widening).</summary>
+    [JsonPropertyName("coverage_if_widened")] public Dictionary<string, double> CoverageIfWidened { get; init; } = new();
+    /// <summary>Geometric mean over series of the median (over seeds) scaled pinball loss.</summary>
+    [JsonPropertyName("gmean_scaled_pinball_loss")] public double? GmeanScaledPinballLoss { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     [JsonPropertyName("series")] public SeriesResult[] Series { get; init; } = Array.Empty<SeriesResult>();
 }
@@ -41,5 +49,8 @@ internal sealed record SeriesResult
     [JsonPropertyName("lost_to_naive")] public bool LostToNaive { get; init; }
     [JsonPropertyName("seed_spread")] public double SeedSpread { get; init; }
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
+    [JsonPropertyName("interval_coverage")] public double? IntervalCoverage { get; init; }
+    [JsonPropertyName("scaled_pinball_loss")] public double? ScaledPinballLoss { get; init; }
+    [JsonPropertyName("coverage_if_widened")] public Dictionary<string, double> CoverageIfWidened { get; init; } = new();
     [JsonPropertyName("baselines_mase")] public Dictionary<string, double> BaselinesMase { get; init; } = new();
 }

@@ -30,6 +30,12 @@ public static class ForecastingOnnxExporter
         var arch = description.Architecture;
         arch.Validate();
         SlidingWindows.ValidateSizes(description.Window, description.Horizon);
+        if (description.Members < 1 || description.Members > 100)
+            throw new ArgumentException($"An ensemble has 1 to 100 members; got {description.Members}.", nameof(description));
+        if (description.SeasonalNaiveMembers is { } sm && (sm < 0 || sm > description.Members))
+            throw new ArgumentException($"SeasonalNaiveMembers must be between 0 and the members ({description.Members}); got {sm}.", nameof(description));
+        if (description.ReferenceSeason < 0 || description.ReferenceSeason > description.Window)
+            throw new ArgumentException($"The seasonal-naive reference season must be 0 (none) or at most the window ({description.Window}); got {description.ReferenceSeason}.", nameof(description));
         if (arch.InputSize != 1)
             throw new ArgumentException($"A univariate forecaster has input size 1, got {arch.InputSize}.", nameof(description));
 
@@ -45,37 +51,94 @@ public static class ForecastingOnnxExporter
         x = b.Op("Div", "scale.scaled", new[] { x, b.AddFloatScalar("scaler.scale", scaler.Scale) });
 
         string? level = null;
+        string networkInput = x;
         if (description.RelativeToWindow)
         {
             // Each window is shifted by its own mean so the network learns shape rather than level.
             level = b.Op("ReduceMean", "window.level", new[] { x }, IntsAttribute("axes", 1), IntAttribute("keepdims", 1));
-            x = b.Op("Sub", "window.relative", new[] { x, level });
+            networkInput = b.Op("Sub", "window.relative", new[] { x, level });
         }
 
-        string steps = b.Op("Unsqueeze", "input.steps", new[] { x, RecurrentStackEmitter.ConstAxes(b, 2) });
+        // What the networks' outputs are added to: the seasonal-naive forecast read off the scaled window, else the window's level.
+        // Mean over members of (output + own reference) = Mean(outputs) + the members' share-weighted references.
+        string? reference = level;
+        int seasonal = description.SeasonalMemberCount;
+        if (seasonal > 0)
+        {
+            var indices = SeasonalNaiveIndices(description.Window, description.Horizon, description.ReferenceSeason);
+            string naive = b.Op("Gather", "reference.seasonal_naive", new[] { x, b.AddInt64Vector("reference.indices", indices) }, IntAttribute("axis", 1));
+            reference = naive;
+            if (seasonal < description.Members)
+            {
+                float share = (float)seasonal / description.Members;
+                reference = b.Op("Mul", "reference.seasonal_share", new[] { naive, b.AddFloatScalar("reference.seasonal_weight", share) });
+                if (level is not null)
+                {
+                    string levelShare = b.Op("Mul", "reference.level_share", new[] { level, b.AddFloatScalar("reference.level_weight", 1f - share) });
+                    reference = b.Op("Add", "reference.mixed", new[] { reference, levelShare });
+                }
+            }
+        }
+
+        string steps = b.Op("Unsqueeze", "input.steps", new[] { networkInput, RecurrentStackEmitter.ConstAxes(b, 2) });
         string timeMajor = b.Op("Transpose", "input.time_major", new[] { steps }, IntsAttribute("perm", 1, 0, 2));
-        var stack = RecurrentStackEmitter.Emit(b, arch, weights, "rnn.", timeMajor);
-        string features = RecurrentStackEmitter.FinalStateFeatures(b, arch, stack);
+        var memberOutputs = new string[description.Members];
+        for (int k = 0; k < description.Members; k++)
+        {
+            string prefix = description.MemberPrefix(k);
+            var stack = RecurrentStackEmitter.Emit(b, arch, weights, prefix + "rnn.", timeMajor);
+            string features = RecurrentStackEmitter.FinalStateFeatures(b, arch, stack);
+            var headWeight = weights.Get(prefix + "head.weight", description.Horizon, arch.OutputSize);
+            var headBias = weights.Get(prefix + "head.bias", description.Horizon);
+            string w = b.AddFloat(prefix + "head.weight", headWeight.Shape, headWeight.Data);
+            string bias = b.AddFloat(prefix + "head.bias", headBias.Shape, headBias.Data);
+            memberOutputs[k] = b.Op("Gemm", prefix + "head.out", new[] { features, w, bias }, IntAttribute("transB", 1));
+        }
+        // An ensemble is the plain mean of its members in scaled space: ONNX's variadic Mean, one node.
+        string y = description.Members == 1 ? memberOutputs[0] : b.Op("Mean", "ensemble.mean", memberOutputs);
+        if (reference is not null)
+            y = b.Op("Add", "window.absolute", new[] { y, reference });
 
-        var headWeight = weights.Get("head.weight", description.Horizon, arch.OutputSize);
-        var headBias = weights.Get("head.bias", description.Horizon);
-        string w = b.AddFloat("head.weight", headWeight.Shape, headWeight.Data);
-        string bias = b.AddFloat("head.bias", headBias.Shape, headBias.Data);
-        string y = b.Op("Gemm", "head.out", new[] { features, w, bias }, IntAttribute("transB", 1));
-
-        // Scaled space -> raw values, as SeriesScaler.Inverse: multiply, add, exp.
-        if (level is not null)
-            y = b.Op("Add", "window.absolute", new[] { y, level });
-        y = b.Op("Mul", "unscale.scaled", new[] { y, "scaler.scale" });
-        y = b.Op("Add", "unscale.centered", new[] { y, "scaler.center" });
-        if (scaler.Log)
-            y = b.Op("Exp", "unscale.exp", new[] { y });
-        b.Op("Identity", description.OutputName, new[] { y });
+        b.Op("Identity", description.OutputName, new[] { Unscale(b, y, scaler, "unscale") });
         b.AddOutput(description.OutputName, TensorProto.Types.DataType.Float, "batch", description.Horizon);
+        if (description.Interval is { } interval)
+        {
+            interval.Validate(description.Horizon);
+            // The band is the point forecast plus per-step offsets in scaled space, mapped back like the point: ordered by construction.
+            string lower = b.Op("Add", "interval.lower_scaled", new[] { y, b.AddFloat("interval.lower", new long[] { description.Horizon }, interval.Lower) });
+            string upper = b.Op("Add", "interval.upper_scaled", new[] { y, b.AddFloat("interval.upper", new long[] { description.Horizon }, interval.Upper) });
+            b.Op("Identity", description.LowerOutputName, new[] { Unscale(b, lower, scaler, "unscale_lower") });
+            b.Op("Identity", description.UpperOutputName, new[] { Unscale(b, upper, scaler, "unscale_upper") });
+            b.AddOutput(description.LowerOutputName, TensorProto.Types.DataType.Float, "batch", description.Horizon);
+            b.AddOutput(description.UpperOutputName, TensorProto.Types.DataType.Float, "batch", description.Horizon);
+        }
 
         var metadata = StandardMetadata(description);
         RecurrentMetadata.AddExtra(metadata, extraMetadata);
         return OnnxModelWriter.Serialize(b.Graph, Summary(description), metadata);
+    }
+
+    /// <summary>
+    /// Window positions of the seasonal-naive forecast: step <c>h</c> repeats the value one season before it, i.e. position
+    /// <c>window − season + (h mod season)</c> of the window.
+    /// </summary>
+    /// <exception cref="ArgumentException">The season is longer than the window.</exception>
+    public static long[] SeasonalNaiveIndices(int window, int horizon, int season)
+    {
+        if (season < 1 || season > window)
+            throw new ArgumentException($"The seasonal-naive reference needs a season between 1 and the window ({window}); got {season}.");
+        var indices = new long[horizon];
+        for (int h = 0; h < horizon; h++)
+            indices[h] = window - season + h % season;
+        return indices;
+    }
+
+    // Scaled space -> raw values, as SeriesScaler.Inverse: multiply, add, exp.
+    private static string Unscale(OnnxGraphBuilder b, string y, SeriesScaler scaler, string stem)
+    {
+        y = b.Op("Mul", stem + ".scaled", new[] { y, "scaler.scale" });
+        y = b.Op("Add", stem + ".centered", new[] { y, "scaler.center" });
+        return scaler.Log ? b.Op("Exp", stem + ".exp", new[] { y }) : y;
     }
 
     internal static Dictionary<string, string> StandardMetadata(ForecastingModelDescription d)
@@ -88,6 +151,15 @@ public static class ForecastingOnnxExporter
         m[OnnxMetadataKeys.Window] = RecurrentMetadata.Int(d.Window);
         m[OnnxMetadataKeys.Horizon] = RecurrentMetadata.Int(d.Horizon);
         m[OnnxMetadataKeys.RelativeToWindow] = RecurrentMetadata.Bool(d.RelativeToWindow);
+        m[OnnxMetadataKeys.ReferenceSeason] = RecurrentMetadata.Int(d.ReferenceSeason);
+        m[OnnxMetadataKeys.Members] = RecurrentMetadata.Int(d.Members);
+        m[OnnxMetadataKeys.SeasonalNaiveMembers] = RecurrentMetadata.Int(d.SeasonalMemberCount);
+        if (d.Interval is { } interval)
+        {
+            m[OnnxMetadataKeys.IntervalCoverage] = interval.Coverage.ToString("R", CultureInfo.InvariantCulture);
+            m[OnnxMetadataKeys.IntervalLower] = string.Join(",", interval.Lower.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+            m[OnnxMetadataKeys.IntervalUpper] = string.Join(",", interval.Upper.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        }
         m[OnnxMetadataKeys.ScalerKind] = d.Scaler.Kind.ToString();
         m[OnnxMetadataKeys.ScalerLog] = RecurrentMetadata.Bool(d.Scaler.Log);
         m[OnnxMetadataKeys.ScalerCenter] = d.Scaler.Center.ToString("R", CultureInfo.InvariantCulture);
@@ -100,8 +172,14 @@ public static class ForecastingOnnxExporter
     private static string Summary(ForecastingModelDescription d)
     {
         var a = d.Architecture;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"MlNetRnn forecaster: {a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}; " +
-            $"input '{d.InputName}' [batch, {d.Window}] raw values -> output '{d.OutputName}' [batch, {d.Horizon}] raw forecasts.");
+        var c = CultureInfo.InvariantCulture;
+        string members = d.Members > 1 ? string.Create(c, $"mean of {d.Members} ") : "";
+        string reference = d.SeasonalMemberCount == 0 ? ""
+            : d.SeasonalMemberCount == d.Members ? string.Create(c, $", correcting the seasonal-naive forecast (season {d.ReferenceSeason})")
+            : string.Create(c, $", {d.SeasonalMemberCount} of them correcting the seasonal-naive forecast (season {d.ReferenceSeason})");
+        string interval = d.Interval is { } i ? string.Create(c, $", '{d.LowerOutputName}' and '{d.UpperOutputName}' the {i.Coverage:P0} prediction interval") : "";
+        return string.Create(c,
+            $"MlNetRnn forecaster: {members}{a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}{reference}; " +
+            $"input '{d.InputName}' [batch, {d.Window}] raw values -> output '{d.OutputName}' [batch, {d.Horizon}] raw forecasts{interval}.");
     }
 }

@@ -85,9 +85,9 @@ internal static class RecurrentStackEmitter
                 // Without bias B stays zero: always emitting B avoids ONNX Runtime's historical no-bias code paths.
             }
 
-            string wName = builder.AddFloat(LayerWeightName(layer, "W"), new long[] { d, g * h, inSize }, w);
-            string rName = builder.AddFloat(LayerWeightName(layer, "R"), new long[] { d, g * h, h }, r);
-            string bName = builder.AddFloat(LayerWeightName(layer, "B"), new long[] { d, 2 * g * h }, b);
+            string wName = builder.AddFloat(LayerWeightName(layer, "W", prefix), new long[] { d, g * h, inSize }, w);
+            string rName = builder.AddFloat(LayerWeightName(layer, "R", prefix), new long[] { d, g * h, h }, r);
+            string bName = builder.AddFloat(LayerWeightName(layer, "B", prefix), new long[] { d, 2 * g * h }, b);
 
             // Lower layers feed the next one through Y; Y_h/Y_c are read only where the head or the state outputs need them.
             // Outputs nobody reads are left unconnected ("" or dropped when trailing), so ONNX Runtime does not compute or copy them.
@@ -149,7 +149,7 @@ internal static class RecurrentStackEmitter
     }
 
     /// <summary>Initializer name of layer <paramref name="layer"/>'s W, R or B tensor.</summary>
-    public static string LayerWeightName(int layer, string tensor) => $"rnn.l{layer}.{tensor}";
+    public static string LayerWeightName(int layer, string tensor, string prefix = "rnn.") => $"{prefix}l{layer}.{tensor}";
 
     // Y is [seq, D, batch, H]; the next layer (and the head) want [seq, batch, D·H] with [fwd | bwd].
     private static string DirectionsSideBySide(OnnxGraphBuilder builder, string y, int layer, int d)

@@ -76,8 +76,6 @@ public static class OnnxModelImporter
         {
             throw new InvalidDataException($"The model metadata describe an invalid recurrent stack: {ex.Message}", ex);
         }
-        CheckRecurrentNodes(model.Graph, arch);
-
         var tensors = new List<NamedTensor>();
         ForecastingModelDescription? forecasting = null;
         SequenceModelDescription? sequence = null;
@@ -88,30 +86,39 @@ public static class OnnxModelImporter
             forecasting = ReadForecasting(metadata, arch);
             standard = ForecastingOnnxExporter.StandardMetadata(forecasting);
             outputs = forecasting.Horizon;
+            for (int k = 0; k < forecasting.Members; k++)
+            {
+                string prefix = forecasting.MemberPrefix(k);
+                CheckRecurrentNodes(model.Graph, arch, prefix + "rnn.");
+                tensors.AddRange(RecurrentWeights(initializers, arch, prefix + "rnn."));
+                tensors.Add(Float(initializers, prefix + "head.weight", prefix + "head.weight", outputs, arch.OutputSize));
+                tensors.Add(Float(initializers, prefix + "head.bias", prefix + "head.bias", outputs));
+            }
         }
         else
         {
+            CheckRecurrentNodes(model.Graph, arch, "rnn.");
             sequence = ReadSequence(metadata, arch, task);
             standard = SequenceOnnxExporter.StandardMetadata(sequence);
             outputs = sequence.OutputSize;
             if (sequence.UsesEmbedding)
                 tensors.Add(Float(initializers, "embedding.weight", "embedding.weight", sequence.VocabularySize, arch.InputSize));
+            tensors.AddRange(RecurrentWeights(initializers, arch, "rnn."));
+            if (sequence.Pooling == SequencePooling.EveryStep)
+            {
+                var t = Float(initializers, SequenceOnnxExporter.HeadWeightTransposedName, "head.weight_t", arch.OutputSize, outputs);
+                var w = new float[t.Data.Length];
+                for (int i = 0; i < arch.OutputSize; i++)
+                for (int o = 0; o < outputs; o++)
+                    w[o * arch.OutputSize + i] = t.Data[i * outputs + o];
+                tensors.Add(new NamedTensor("head.weight", new long[] { outputs, arch.OutputSize }, w));
+            }
+            else
+            {
+                tensors.Add(Float(initializers, "head.weight", "head.weight", outputs, arch.OutputSize));
+            }
+            tensors.Add(Float(initializers, "head.bias", "head.bias", outputs));
         }
-        tensors.AddRange(RecurrentWeights(initializers, arch));
-        if (sequence?.Pooling == SequencePooling.EveryStep)
-        {
-            var t = Float(initializers, SequenceOnnxExporter.HeadWeightTransposedName, "head.weight_t", arch.OutputSize, outputs);
-            var w = new float[t.Data.Length];
-            for (int i = 0; i < arch.OutputSize; i++)
-            for (int o = 0; o < outputs; o++)
-                w[o * arch.OutputSize + i] = t.Data[i * outputs + o];
-            tensors.Add(new NamedTensor("head.weight", new long[] { outputs, arch.OutputSize }, w));
-        }
-        else
-        {
-            tensors.Add(Float(initializers, "head.weight", "head.weight", outputs, arch.OutputSize));
-        }
-        tensors.Add(Float(initializers, "head.bias", "head.bias", outputs));
 
         var extra = model.MetadataProps
             .Where(p => !standard.ContainsKey(p.Key) && p.Key != OnnxMetadataKeys.WeightsSha256)
@@ -172,7 +179,37 @@ public static class OnnxModelImporter
             scaler,
             RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.RelativeToWindow),
             RecurrentMetadata.Require(m, OnnxMetadataKeys.InputName),
-            RecurrentMetadata.Require(m, OnnxMetadataKeys.OutputName));
+            RecurrentMetadata.Require(m, OnnxMetadataKeys.OutputName))
+        {
+            // Models from before ensembles and the seasonal reference lack these keys: one member, no reference, no interval.
+            ReferenceSeason = m.ContainsKey(OnnxMetadataKeys.ReferenceSeason) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.ReferenceSeason) : 0,
+            Members = m.ContainsKey(OnnxMetadataKeys.Members) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Members) : 1,
+            SeasonalNaiveMembers = m.ContainsKey(OnnxMetadataKeys.SeasonalNaiveMembers) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.SeasonalNaiveMembers) : null,
+            Interval = ReadInterval(m, RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Horizon)),
+        };
+    }
+
+    private static ForecastIntervalOffsets? ReadInterval(IReadOnlyDictionary<string, string> m, int horizon)
+    {
+        if (!m.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var coverageText))
+            return null;
+        double coverage = double.TryParse(coverageText, NumberStyles.Float, CultureInfo.InvariantCulture, out double c)
+            ? c
+            : throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.IntervalCoverage}' holds '{coverageText}', not a number.");
+        float[] Offsets(string key) => RecurrentMetadata.Require(m, key).Split(',').Select(t =>
+            float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out float v)
+                ? v
+                : throw new InvalidDataException($"Metadata key '{key}' holds '{t}', not a number.")).ToArray();
+        var interval = new ForecastIntervalOffsets(coverage, Offsets(OnnxMetadataKeys.IntervalLower), Offsets(OnnxMetadataKeys.IntervalUpper));
+        try
+        {
+            interval.Validate(horizon);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"The model's interval metadata are invalid: {ex.Message}", ex);
+        }
+        return interval;
     }
 
     private static SequenceModelDescription ReadSequence(IReadOnlyDictionary<string, string> m, RecurrentArchitecture arch, string task)
@@ -241,38 +278,38 @@ public static class OnnxModelImporter
         }
     }
 
-    private static IEnumerable<NamedTensor> RecurrentWeights(Dictionary<string, (TensorProto Tensor, byte[] Bytes)> initializers, RecurrentArchitecture arch)
+    private static IEnumerable<NamedTensor> RecurrentWeights(Dictionary<string, (TensorProto Tensor, byte[] Bytes)> initializers, RecurrentArchitecture arch, string prefix)
     {
         int d = arch.NumDirections, g = arch.GateCount, h = arch.HiddenSize;
         for (int layer = 0; layer < arch.NumLayers; layer++)
         {
             int inSize = arch.LayerInputSize(layer);
-            var w = Float(initializers, RecurrentStackEmitter.LayerWeightName(layer, "W"), $"layer {layer} W", d, g * h, inSize).Data;
-            var r = Float(initializers, RecurrentStackEmitter.LayerWeightName(layer, "R"), $"layer {layer} R", d, g * h, h).Data;
-            var b = Float(initializers, RecurrentStackEmitter.LayerWeightName(layer, "B"), $"layer {layer} B", d, 2 * g * h).Data;
+            var w = Float(initializers, RecurrentStackEmitter.LayerWeightName(layer, "W", prefix), $"{prefix}layer {layer} W", d, g * h, inSize).Data;
+            var r = Float(initializers, RecurrentStackEmitter.LayerWeightName(layer, "R", prefix), $"{prefix}layer {layer} R", d, g * h, h).Data;
+            var b = Float(initializers, RecurrentStackEmitter.LayerWeightName(layer, "B", prefix), $"{prefix}layer {layer} B", d, 2 * g * h).Data;
             if (!arch.HasBias && b.Any(v => v != 0))
                 throw new InvalidDataException($"Layer {layer}'s bias tensor is not zero but the metadata say the cells have no bias; the file was modified.");
             for (int dir = 0; dir < d; dir++)
             {
                 bool reverse = dir == 1;
-                yield return Unpermute(arch, "weight_ih", layer, reverse, w.AsSpan(dir * g * h * inSize, g * h * inSize), inSize);
-                yield return Unpermute(arch, "weight_hh", layer, reverse, r.AsSpan(dir * g * h * h, g * h * h), h);
+                yield return Unpermute(arch, prefix, "weight_ih", layer, reverse, w.AsSpan(dir * g * h * inSize, g * h * inSize), inSize);
+                yield return Unpermute(arch, prefix, "weight_hh", layer, reverse, r.AsSpan(dir * g * h * h, g * h * h), h);
                 if (arch.HasBias)
                 {
-                    yield return Unpermute(arch, "bias_ih", layer, reverse, b.AsSpan(dir * 2 * g * h, g * h), 1);
-                    yield return Unpermute(arch, "bias_hh", layer, reverse, b.AsSpan(dir * 2 * g * h + g * h, g * h), 1);
+                    yield return Unpermute(arch, prefix, "bias_ih", layer, reverse, b.AsSpan(dir * 2 * g * h, g * h), 1);
+                    yield return Unpermute(arch, prefix, "bias_hh", layer, reverse, b.AsSpan(dir * 2 * g * h + g * h, g * h), 1);
                 }
             }
         }
     }
 
-    private static NamedTensor Unpermute(RecurrentArchitecture arch, string kind, int layer, bool reverse, ReadOnlySpan<float> onnx, int columns)
+    private static NamedTensor Unpermute(RecurrentArchitecture arch, string prefix, string kind, int layer, bool reverse, ReadOnlySpan<float> onnx, int columns)
     {
         var torch = new float[onnx.Length];
         GateOrder.OnnxToTorch(arch.Cell, onnx, torch, arch.HiddenSize, columns);
         long rows = arch.GateCount * arch.HiddenSize;
         long[] shape = columns == 1 && kind.StartsWith("bias", StringComparison.Ordinal) ? new[] { rows } : new[] { rows, columns };
-        return new NamedTensor("rnn." + RecurrentArchitecture.ParameterName(kind, layer, reverse), shape, torch);
+        return new NamedTensor(prefix + RecurrentArchitecture.ParameterName(kind, layer, reverse), shape, torch);
     }
 
     private static NamedTensor Float(Dictionary<string, (TensorProto Tensor, byte[] Bytes)> initializers, string name, string torchName, params long[] shape)
@@ -292,7 +329,7 @@ public static class OnnxModelImporter
         return new NamedTensor(torchName, shape, MemoryMarshal.Cast<byte, float>(bytes).ToArray());
     }
 
-    private static void CheckRecurrentNodes(GraphProto graph, RecurrentArchitecture arch)
+    private static void CheckRecurrentNodes(GraphProto graph, RecurrentArchitecture arch, string prefix)
     {
         string op = arch.Cell switch
         {
@@ -302,7 +339,7 @@ public static class OnnxModelImporter
         };
         for (int layer = 0; layer < arch.NumLayers; layer++)
         {
-            string w = RecurrentStackEmitter.LayerWeightName(layer, "W");
+            string w = RecurrentStackEmitter.LayerWeightName(layer, "W", prefix);
             var node = graph.Node.FirstOrDefault(n => n.Input.Count > 1 && n.Input[1] == w)
                 ?? throw new InvalidDataException($"The ONNX graph has no recurrent node for layer {layer}; the file is incomplete or was modified.");
             if (node.OpType != op)

@@ -43,6 +43,18 @@ public static class OnnxMetadataKeys
     public const string Horizon = "forecast.horizon";
     /// <summary>"true" when inputs and outputs are taken relative to each window's mean in scaled space.</summary>
     public const string RelativeToWindow = "forecast.relative_to_window";
+    /// <summary>Season of the seasonal-naive reference the networks forecast the difference from; "0" for none (forecasting).</summary>
+    public const string ReferenceSeason = "forecast.reference_season";
+    /// <summary>How many members (the first ones) correct the seasonal-naive forecast (forecasting); absent means all when a reference season is set.</summary>
+    public const string SeasonalNaiveMembers = "forecast.seasonal_naive_members";
+    /// <summary>Ensemble members averaged by the graph (forecasting); absent means 1.</summary>
+    public const string Members = "forecast.members";
+    /// <summary>Nominal coverage of the graph's prediction interval, e.g. "0.8"; absent when the graph has no interval outputs.</summary>
+    public const string IntervalCoverage = "forecast.interval.coverage";
+    /// <summary>Comma-separated scaled-space offsets of the interval's lower bound, one per horizon step.</summary>
+    public const string IntervalLower = "forecast.interval.lower";
+    /// <summary>Comma-separated scaled-space offsets of the interval's upper bound, one per horizon step.</summary>
+    public const string IntervalUpper = "forecast.interval.upper";
     /// <summary>Scaler kind: None, MinMax or Standard.</summary>
     public const string ScalerKind = "scaler.kind";
     /// <summary>"true" when ln is applied before scaling.</summary>

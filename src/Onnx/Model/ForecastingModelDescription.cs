@@ -20,4 +20,33 @@ public sealed record ForecastingModelDescription(
     SeriesScaler Scaler,
     bool RelativeToWindow,
     string InputName = "Features",
-    string OutputName = "Score");
+    string OutputName = "Score")
+{
+    /// <summary>
+    /// Season of the seasonal-naive reference, or 0 for none. Members <c>0 .. SeasonalNaiveMembers − 1</c> forecast the difference (in
+    /// scaled space) from the seasonal-naive forecast read off the window's last <c>ReferenceSeason</c> values; the others forecast
+    /// relative to the window's mean (when <see cref="RelativeToWindow"/>) or in plain scaled space. The graph adds each reference back.
+    /// </summary>
+    public int ReferenceSeason { get; init; }
+
+    /// <summary>How many members (the first ones) correct the seasonal-naive forecast; null means all of them when <see cref="ReferenceSeason"/> is set.</summary>
+    public int? SeasonalNaiveMembers { get; init; }
+
+    /// <summary>The number of members that correct the seasonal-naive forecast, resolved.</summary>
+    public int SeasonalMemberCount => ReferenceSeason == 0 ? 0 : SeasonalNaiveMembers ?? Members;
+
+    /// <summary>Ensemble members (1 for a single network); the graph averages their scaled-space outputs.</summary>
+    public int Members { get; init; } = 1;
+
+    /// <summary>The prediction interval's offsets, or null for a graph without interval outputs.</summary>
+    public ForecastIntervalOffsets? Interval { get; init; }
+
+    /// <summary>Name of the lower-bound output, <c>{OutputName}Lower</c>.</summary>
+    public string LowerOutputName => OutputName + "Lower";
+
+    /// <summary>Name of the upper-bound output, <c>{OutputName}Upper</c>.</summary>
+    public string UpperOutputName => OutputName + "Upper";
+
+    /// <summary>Prefix of member <paramref name="member"/>'s weights: none for a single network, <c>member{k}.</c> in an ensemble.</summary>
+    public string MemberPrefix(int member) => Members == 1 ? string.Empty : $"member{member}.";
+}

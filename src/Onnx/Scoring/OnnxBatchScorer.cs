@@ -28,7 +28,7 @@ public sealed class OnnxBatchScorer : IDisposable
     /// <summary>Creates a scorer for an ONNX model.</summary>
     /// <param name="modelBytes">The model.</param>
     /// <param name="inputName">The float input to feed, or null for the model's only input.</param>
-    /// <param name="outputName">The float output to read, or null for the model's only output.</param>
+    /// <param name="outputName">The float output to read, or null for the model's main output (named in its metadata, e.g. a forecaster's <c>Score</c> rather than its interval bounds) or its only output.</param>
     /// <param name="options">Batch size, device and session options (copied); null for the defaults.</param>
     /// <exception cref="ArgumentException">The input or output is missing, not float, has a fixed batch dimension, or another dynamic dimension.</exception>
     /// <exception cref="InvalidOperationException">CUDA was requested and the runtime has no CUDA provider.</exception>
@@ -45,7 +45,11 @@ public sealed class OnnxBatchScorer : IDisposable
             Device = resolved;
             DeviceNote = note;
             InputName = inputName ?? Single(_session.InputMetadata.Keys, "input");
-            OutputName = outputName ?? Single(_session.OutputMetadata.Keys, "output");
+            // A model of this library names its main output in its metadata (a forecaster's interval bounds are extra outputs).
+            OutputName = outputName
+                ?? (_session.ModelMetadata.CustomMetadataMap.TryGetValue(OnnxMetadataKeys.OutputName, out var main) && _session.OutputMetadata.ContainsKey(main)
+                    ? main
+                    : Single(_session.OutputMetadata.Keys, "output"));
             _inputRowShape = RowShape(_session.InputMetadata, InputName, "input");
             _outputRowShape = RowShape(_session.OutputMetadata, OutputName, "output");
             InputWidth = (int)_inputRowShape.Aggregate(1L, (a, b) => a * b);

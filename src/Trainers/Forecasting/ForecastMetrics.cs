@@ -98,6 +98,46 @@ public sealed class ForecastMetrics
         return error / forecast.Length / scale;
     }
 
+    /// <summary>Fraction of <paramref name="actual"/> values inside [<paramref name="lower"/>, <paramref name="upper"/>] (bounds included).</summary>
+    /// <exception cref="ArgumentException">Lengths differ or are zero.</exception>
+    public static double IntervalCoverage(ReadOnlySpan<float> lower, ReadOnlySpan<float> upper, ReadOnlySpan<float> actual)
+    {
+        if (lower.Length != actual.Length || upper.Length != actual.Length || actual.Length == 0)
+            throw new ArgumentException($"Lower ({lower.Length}), upper ({upper.Length}) and actual ({actual.Length}) must have the same, non-zero length.");
+        int inside = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            if (actual[i] >= lower[i] && actual[i] <= upper[i])
+                inside++;
+        }
+        return (double)inside / actual.Length;
+    }
+
+    /// <summary>
+    /// Scaled pinball loss of a central interval and its point forecast: the mean, over steps and the three quantiles
+    /// <c>(1 − coverage)/2</c> (lower), 0.5 (point) and <c>(1 + coverage)/2</c> (upper), of the pinball loss
+    /// <c>max(q·(y − f), (q − 1)·(y − f))</c>, divided by the same seasonal-naive scale as <see cref="MeanAbsoluteScaledError"/>.
+    /// Lower is better; for the point alone it is half the MASE.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths differ, the coverage is outside (0, 1), or the training part cannot give a scale.</exception>
+    public static double ScaledPinballLoss(ReadOnlySpan<float> lower, ReadOnlySpan<float> point, ReadOnlySpan<float> upper, ReadOnlySpan<float> actual,
+        double coverage, ReadOnlySpan<float> training, int season)
+    {
+        if (!(coverage > 0 && coverage < 1))
+            throw new ArgumentException($"Coverage must be in (0, 1); got {coverage}.");
+        if (lower.Length != actual.Length || upper.Length != actual.Length || point.Length != actual.Length || actual.Length == 0)
+            throw new ArgumentException($"Lower, point, upper and actual must have the same, non-zero length; got {lower.Length}, {point.Length}, {upper.Length}, {actual.Length}.");
+        // MASE of a perfect forecast is 0 and of the seasonal-naive step is 1, so the MASE of a unit error gives the scale.
+        double scale = 1 / MeanAbsoluteScaledError(new float[] { 1f }, new float[] { 0f }, training, season);
+        double q = (1 - coverage) / 2;
+        static double Pinball(double quantile, double actual, double forecast) =>
+            Math.Max(quantile * (actual - forecast), (quantile - 1) * (actual - forecast));
+        double sum = 0;
+        for (int i = 0; i < actual.Length; i++)
+            sum += Pinball(q, actual[i], lower[i]) + Pinball(0.5, actual[i], point[i]) + Pinball(1 - q, actual[i], upper[i]);
+        return sum / (3 * actual.Length) / scale;
+    }
+
     /// <summary>The seasonal-naive forecast: each of the next <paramref name="horizon"/> values repeats the value one season earlier.</summary>
     /// <exception cref="ArgumentException">The history is shorter than the season.</exception>
     public static float[] SeasonalNaive(ReadOnlySpan<float> history, int horizon, int season)

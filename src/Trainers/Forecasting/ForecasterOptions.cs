@@ -46,6 +46,57 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
     public bool RelativeToWindow { get; set; } = true;
 
     /// <summary>
+    /// Most recent windows a series trains on, or 0 for all. A longer series drops its oldest values, so the fit's cost stays bounded
+    /// (and the recent past, which matters most for the forecast, is what the network learns). Series mode only. Default 500.
+    /// </summary>
+    public int MaxTrainingWindows { get; set; } = 500;
+
+    /// <summary>What training minimises in scaled space (and early stopping watches). Default <see cref="ForecastLoss.AbsoluteError"/>.</summary>
+    public ForecastLoss Loss { get; set; } = ForecastLoss.AbsoluteError;
+
+    /// <summary>
+    /// Seasonal period of the series in steps (12 for monthly data with a yearly cycle, 4 for quarterly, 1 for none), 1 to 10000. Used by
+    /// <see cref="Reference"/>; must not exceed <see cref="Window"/> unless the reference is <see cref="ForecastReference.WindowLevel"/>. Default 1.
+    /// </summary>
+    public int Season { get; set; } = 1;
+
+    /// <summary>
+    /// What each network forecasts relative to: the window's level, the seasonal-naive forecast read off the window (an untrained
+    /// correction is then the seasonal-naive forecast, a strong start that early stopping keeps unless the validation windows show the
+    /// correction helps), or both across the ensemble's members. Default <see cref="ForecastReference.Mixed"/>.
+    /// </summary>
+    public ForecastReference Reference { get; set; } = ForecastReference.Mixed;
+
+    /// <summary>How many of the members (the first ones) correct the seasonal-naive forecast under <see cref="Reference"/>.</summary>
+    internal int SeasonalMembers => Reference switch
+    {
+        ForecastReference.SeasonalNaive => EnsembleSize,
+        ForecastReference.Mixed => (EnsembleSize + 1) / 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Networks trained from seeds <c>Seed</c>, <c>Seed + 1</c>, ... and averaged (in scaled space) inside the one exported ONNX graph,
+    /// 1 to 100. More members cost proportionally more training and scoring time and reduce the dependence on the seed. Default 1.
+    /// </summary>
+    public int EnsembleSize { get; set; } = 1;
+
+    /// <summary>
+    /// Nominal coverage of the prediction interval the graph also returns (<c>{Score}Lower</c>, <c>{Score}Upper</c>), in (0, 1), or 0 for
+    /// none. The band is split-conformal: the rank-corrected quantile of the validation windows' absolute residuals per horizon step, taken before the
+    /// refit, in scaled space, symmetric around the point. Without validation windows the training residuals are used and the band is too narrow. Default 0.8.
+    /// </summary>
+    public double IntervalCoverage { get; set; } = 0.8;
+
+    /// <summary>
+    /// Factor applied to the interval's conformal offsets (in scaled space), 1 to 10. Validation windows sit just before the forecast
+    /// origin and their errors understate those of a forecast further out in a series that keeps changing; the default widening was
+    /// measured on the forecasting benchmark's validation origins (never on its reported hold-outs): there, 1 gave 75% coverage of the
+    /// nominal 80% and 1.25 gave 79.5%. Default 1.25.
+    /// </summary>
+    public double IntervalWidening { get; set; } = 1.25;
+
+    /// <summary>
     /// After early stopping has chosen the epoch count on the validation windows, train again from the same initial weights on
     /// every window (the most recent included) for that many epochs, and keep those weights. Recent data matter most in
     /// forecasting; the validation losses in the history stay those of the first pass. No effect without validation. Default true.
@@ -65,6 +116,15 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
     {
         Require(Window >= 1 && Window <= 10000, nameof(Window), Window, "between 1 and 10000");
         Require(Horizon >= 1 && Horizon <= 1000, nameof(Horizon), Horizon, "between 1 and 1000");
+        Require(Season >= 1 && Season <= 10000, nameof(Season), Season, "between 1 and 10000");
+        Require(Enum.IsDefined(Reference), nameof(Reference), Reference, "a defined ForecastReference");
+        if (Reference != ForecastReference.WindowLevel)
+            Require(Season <= Window, nameof(Season), Season, $"at most the window ({Window}) when the seasonal-naive reference is used (it is read off the window); raise Window or use Reference = WindowLevel");
+        Require(MaxTrainingWindows >= 0, nameof(MaxTrainingWindows), MaxTrainingWindows, "0 (all windows) or more");
+        Require(IntervalWidening >= 1 && IntervalWidening <= 10, nameof(IntervalWidening), IntervalWidening, "between 1 and 10");
+        Require(Enum.IsDefined(Loss), nameof(Loss), Loss, "a defined ForecastLoss");
+        Require(EnsembleSize >= 1 && EnsembleSize <= 100, nameof(EnsembleSize), EnsembleSize, "between 1 and 100");
+        Require(IntervalCoverage == 0 || (IntervalCoverage > 0 && IntervalCoverage < 1), nameof(IntervalCoverage), IntervalCoverage, "0 (no interval) or in (0, 1)");
         Require(Enum.IsDefined(Scaling), nameof(Scaling), Scaling, "a defined SeriesScalingKind");
         if (SeriesColumnName is { Length: 0 })
             throw new ArgumentException("SeriesColumnName must be null (windows given) or a column name, not empty.");

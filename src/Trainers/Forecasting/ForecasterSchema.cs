@@ -28,10 +28,13 @@ internal static class ForecasterSchema
             outDef[nameof(WindowScoreRow.WindowStart)].ColumnName = SeriesWindowing.WindowStartColumnName;
             outDef[nameof(WindowScoreRow.Score)].ColumnName = o.ScoreColumnName;
             outDef[nameof(WindowScoreRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, o.Horizon);
+            NameIntervalColumns(outDef, o);
             var mapped = mlContext.Transforms.CustomMapping<SeriesRow, WindowScoreRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(input);
             // Windowing replaces the per-step rows, so the per-step columns do not survive.
             var kept = new HashSet<string> { o.FeatureColumnName, o.LabelColumnName, SeriesWindowing.WindowStartColumnName, o.ScoreColumnName };
-            var dropped = input.Select(c => c.Name).Where(n => !kept.Contains(n)).Distinct().ToArray();
+            if (o.IntervalCoverage > 0)
+                kept.UnionWith(new[] { o.ScoreColumnName + "Lower", o.ScoreColumnName + "Upper" });
+            var dropped = input.Select(c => c.Name).Concat(mapped.Select(c => c.Name)).Where(n => !kept.Contains(n)).Distinct().ToArray();
             return dropped.Length == 0 ? mapped : mlContext.Transforms.DropColumns(dropped).GetOutputSchema(mapped);
         }
         else
@@ -45,8 +48,19 @@ internal static class ForecasterSchema
             var outDef = SchemaDefinition.Create(typeof(ScoreRow));
             outDef[nameof(ScoreRow.Score)].ColumnName = o.ScoreColumnName;
             outDef[nameof(ScoreRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, o.Horizon);
-            return mlContext.Transforms.CustomMapping<WindowRow, ScoreRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(input);
+            NameIntervalColumns(outDef, o);
+            var scored = mlContext.Transforms.CustomMapping<WindowRow, ScoreRow>((_, _) => { }, null, inDef, outDef).GetOutputSchema(input);
+            return o.IntervalCoverage > 0 ? scored : mlContext.Transforms.DropColumns(o.ScoreColumnName + "Lower", o.ScoreColumnName + "Upper").GetOutputSchema(scored);
         }
+    }
+
+    // The interval bounds have the score's shape and are named after it; a model without an interval drops them again.
+    private static void NameIntervalColumns(SchemaDefinition outDef, ForecasterOptions o)
+    {
+        outDef[nameof(ScoreRow.ScoreLower)].ColumnName = o.ScoreColumnName + "Lower";
+        outDef[nameof(ScoreRow.ScoreLower)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, o.Horizon);
+        outDef[nameof(ScoreRow.ScoreUpper)].ColumnName = o.ScoreColumnName + "Upper";
+        outDef[nameof(ScoreRow.ScoreUpper)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, o.Horizon);
     }
 
     private static SchemaShape.Column Find(SchemaShape input, string name, string role)
@@ -77,6 +91,10 @@ internal static class ForecasterSchema
     public sealed class ScoreRow
     {
         public float[] Score { get; set; } = Array.Empty<float>();
+
+        public float[] ScoreLower { get; set; } = Array.Empty<float>();
+
+        public float[] ScoreUpper { get; set; } = Array.Empty<float>();
     }
 
     public sealed class WindowScoreRow
@@ -88,5 +106,9 @@ internal static class ForecasterSchema
         public long WindowStart { get; set; }
 
         public float[] Score { get; set; } = Array.Empty<float>();
+
+        public float[] ScoreLower { get; set; } = Array.Empty<float>();
+
+        public float[] ScoreUpper { get; set; } = Array.Empty<float>();
     }
 }

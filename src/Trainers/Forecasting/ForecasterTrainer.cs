@@ -127,9 +127,20 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         {
             source = $"series column '{o.SeriesColumnName}'";
             float[] series = SeriesColumnReader.Read(input, o.SeriesColumnName);
-            (rawInputs, rawTargets, count) = SlidingWindows.Build(series, o.Window, o.Horizon, source);
+            // Sizes are checked (and named) on the whole series first, then its values.
+            SlidingWindows.ValidateSizes(o.Window, o.Horizon);
+            if (series.Length < o.Window + o.Horizon)
+                SlidingWindows.Build(series, o.Window, o.Horizon, source);
             if (o.LogTransform)
                 PositiveValues.Require(series, source);
+            // A long series trains on its most recent windows only: the cost stays bounded and the recent past matters most.
+            int skipped = o.MaxTrainingWindows > 0 ? Math.Max(0, series.Length - o.Window - o.Horizon + 1 - o.MaxTrainingWindows) : 0;
+            if (skipped > 0)
+            {
+                session.Info($"The {source} has {series.Length} values; training on the most recent {o.MaxTrainingWindows} windows (MaxTrainingWindows), the oldest {skipped} values unused.");
+                series = series[skipped..];
+            }
+            (rawInputs, rawTargets, count) = SlidingWindows.Build(series, o.Window, o.Horizon, source);
             split = ForecastSplit.Compute(count, o.ValidationFraction, o.Horizon);
             // The scaler sees only values covered by training windows and their targets: no peeking at validation.
             scalerValues = series.AsSpan(0, split.Train - 1 + o.Window + o.Horizon).ToArray();
@@ -153,15 +164,28 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         int trainRows = split.Train;
         int validationRows = split.Validation;
         var scaler = initialModel?.Forecasting?.Scaler ?? SeriesScaler.Fit(scalerValues, o.Scaling, o.LogTransform, source);
-        var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawInputs, o.Window, scaler, o.RelativeToWindow);
-        float[] targets = ForecastPreprocessing.ScaleTargets(rawTargets, o.Horizon, scaler, levels);
+        // Network inputs are the same for every member; targets differ by the member's reference (seasonal naive or window level).
+        var seasonalPrep = ForecastPreprocessing.For(o, scaler, member: 0);
+        var levelPrep = ForecastPreprocessing.For(o, scaler, member: o.EnsembleSize);
+        int seasonalMembers = o.SeasonalMembers;
+        var inputs = levelPrep.ScaleInputs(rawInputs).Inputs;
+        float[] absoluteTargets = new float[rawTargets.Length];
+        scaler.Transform(rawTargets, absoluteTargets);
+        var references = new Dictionary<bool, float[]>
+        {
+            [true] = seasonalPrep.ScaleInputs(rawInputs).References,
+            [false] = levelPrep.ScaleInputs(rawInputs).References,
+        };
         if (o.ValidationFraction > 0 && validationRows == 0)
             session.Warning(
                 $"{count} windows from the {source} are too few for a validation split with horizon {o.Horizon}: training on all of them without early stopping " +
                 "(the epoch with the lowest training loss is kept). Provide a longer series for early stopping.");
+        string referenceNote = seasonalMembers == 0 ? "."
+            : seasonalMembers == o.EnsembleSize ? $"; the network(s) correct the seasonal-naive forecast (season {o.Season})."
+            : $"; {seasonalMembers} of {o.EnsembleSize} networks correct the seasonal-naive forecast (season {o.Season}), the others forecast the level.";
         session.Info(
             $"{count} windows from the {source}: {trainRows} for training, {split.Gap} left out so no validation target is a training target, " +
-            $"{validationRows} (the most recent) for validation; scaler {scaler}.");
+            $"{validationRows} (the most recent) for validation; scaler {scaler}{referenceNote}");
 
         var architecture = new RecurrentArchitecture(o.Cell, 1, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
         var settings = new TrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, o.Shuffle, session.Seed)
@@ -173,40 +197,97 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         int heldRows = Math.Min(64, validationRows > 0 ? validationRows : trainRows);
         int heldStart = count - heldRows;
         float[] heldRaw = rawInputs.AsSpan(heldStart * o.Window, heldRows * o.Window).ToArray();
-        var checkpoints = session.Checkpoints(FitSession.DataDigest(inputs, targets));
+        var checkpoints = session.Checkpoints(FitSession.DataDigest(inputs, absoluteTargets));
+        int h = o.Horizon;
+        float[] trainInputs = inputs[..(trainRows * o.Window)];
+        float[] validationInputs = inputs[(split.ValidationStart * o.Window)..];
+        float[] heldInputs = inputs[(heldStart * o.Window)..];
+        float[] validationAbsolute = absoluteTargets[(split.ValidationStart * h)..];
 
-        var (history, weights, torchReference) = session.Train(device =>
+        var (history, weights, heldMean, residuals) = session.Train(device =>
         {
-            using var network = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
-            if (initialModel is not null)
-                network.LoadWeights(initialModel.Weights);
-            network.to(device);
-            var history = ForecasterTrainingLoop.Train(network, device,
-                inputs.AsSpan(0, trainRows * o.Window).ToArray(), targets.AsSpan(0, trainRows * o.Horizon).ToArray(),
-                inputs.AsSpan(split.ValidationStart * o.Window).ToArray(), targets.AsSpan(split.ValidationStart * o.Horizon).ToArray(),
-                new long[] { o.Window, 1 }, o.Horizon, settings, o.Progress, session.Info, o.CancellationToken, checkpoints);
-
-            if (o.RefitOnAllWindows && validationRows > 0)
+            TrainingHistory? first = null;
+            var duration = TimeSpan.Zero;
+            var memberWeights = new List<NamedTensor>();
+            // Every sum is of the members' scaled-space forecasts (output + own reference): their mean is what the graph computes.
+            var heldSum = new float[heldRows * h];
+            // Out-of-sample residuals for the interval: the early-stopped members (trained without the validation windows) on them.
+            var validationSum = new float[validationRows * h];
+            // Without validation windows the interval can only come from the training windows (in-sample, so too narrow).
+            var trainingSum = validationRows == 0 && o.IntervalCoverage > 0 ? new float[count * h] : Array.Empty<float>();
+            for (int k = 0; k < o.EnsembleSize; k++)
             {
-                // Same seed, same initial (or imported) weights, every window, the epoch count early stopping chose, last weights kept.
-                session.Reseed();
-                using var refitNetwork = new RecurrentSequenceNetwork(architecture, o.Horizon, o.Dropout);
+                float[] memberReferences = references[k < seasonalMembers];
+                float[] targets = Subtract(absoluteTargets, memberReferences);
+                var memberSettings = settings with { Seed = session.Seed + k, CheckpointPrefix = EnsembleWeights.Prefix(o.EnsembleSize, k) };
+                session.Reseed(k);
+                using var network = new RecurrentSequenceNetwork(architecture, h, o.Dropout);
                 if (initialModel is not null)
-                    refitNetwork.LoadWeights(initialModel.Weights);
-                refitNetwork.to(device);
-                var refitSettings = settings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
-                var refit = ForecasterTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
-                    new long[] { o.Window, 1 }, o.Horizon, refitSettings, o.Progress, session.Info, o.CancellationToken, checkpoints);
-                history = new TrainingHistory(history.TrainLoss, history.ValidationLoss, history.BestEpoch, history.StoppedEarly,
-                    history.Duration + refit.Duration, refit.TrainLoss, history.ResumedEpochs + refit.ResumedEpochs);
-                network.LoadWeights(refitNetwork.ExportWeights());
+                    network.LoadWeights(EnsembleWeights.Member(initialModel.Weights, initialModel.Forecasting!.Members, k));
+                network.to(device);
+                var history = ForecasterTrainingLoop.Train(network, device, trainInputs, targets[..(trainRows * h)], validationInputs, targets[(split.ValidationStart * h)..],
+                    new long[] { o.Window, 1 }, h, memberSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
+                if (validationRows > 0)
+                    Accumulate(validationSum, FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, validationInputs, o.Window)), memberReferences.AsSpan(split.ValidationStart * h));
+
+                if (o.RefitOnAllWindows && validationRows > 0)
+                {
+                    // Same seed, same initial (or imported) weights, every window, the epoch count early stopping chose, last weights kept.
+                    session.Reseed(k);
+                    using var refitNetwork = new RecurrentSequenceNetwork(architecture, h, o.Dropout);
+                    if (initialModel is not null)
+                        refitNetwork.LoadWeights(EnsembleWeights.Member(initialModel.Weights, initialModel.Forecasting!.Members, k));
+                    refitNetwork.to(device);
+                    var refitSettings = memberSettings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
+                    var refit = ForecasterTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
+                        new long[] { o.Window, 1 }, h, refitSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
+                    history = new TrainingHistory(history.TrainLoss, history.ValidationLoss, history.BestEpoch, history.StoppedEarly,
+                        history.Duration + refit.Duration, refit.TrainLoss, history.ResumedEpochs + refit.ResumedEpochs);
+                    network.LoadWeights(refitNetwork.ExportWeights());
+                }
+                first ??= history;
+                duration += history.Duration;
+                Accumulate(heldSum, FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, heldInputs, o.Window)), memberReferences.AsSpan(heldStart * h));
+                if (trainingSum.Length > 0)
+                    Accumulate(trainingSum, FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, inputs, o.Window)), memberReferences);
+                memberWeights.AddRange(EnsembleWeights.Named(network.ExportWeights(), o.EnsembleSize, k));
             }
-            var reference = FitSession.OnCpu(network, device, o.Dropout, cpu => PredictTorch(cpu, torch.CPU, heldRaw, o.Window, o.Horizon, scaler, o.RelativeToWindow));
-            return (history, network.ExportWeights(), reference);
+            // The ensemble is the mean of its members in scaled space, exactly as the graph's Mean node computes it.
+            Scale(heldSum, 1f / o.EnsembleSize);
+            float[] residuals = Array.Empty<float>();
+            if (validationRows > 0)
+            {
+                Scale(validationSum, 1f / o.EnsembleSize);
+                residuals = Subtract(validationAbsolute, validationSum);
+            }
+            else if (trainingSum.Length > 0)
+            {
+                Scale(trainingSum, 1f / o.EnsembleSize);
+                residuals = Subtract(absoluteTargets, trainingSum);
+            }
+            // The history shown is the first member's (every member chooses its own epoch count); the duration is the whole ensemble's.
+            var combined = new TrainingHistory(first!.TrainLoss, first.ValidationLoss, first.BestEpoch, first.StoppedEarly, duration,
+                first.RefitTrainLoss, first.ResumedEpochs);
+            return (combined, new WeightSet(memberWeights), heldSum, residuals);
         });
 
+        ForecastIntervalOffsets? interval = null;
+        if (o.IntervalCoverage > 0)
+        {
+            if (validationRows == 0)
+                session.Warning("No validation windows, so the prediction interval comes from the training windows' residuals and is too narrow; provide a longer series.");
+            interval = ConformalInterval.FromResiduals(residuals, h, o.IntervalCoverage, o.IntervalWidening);
+        }
+        float[] torchPoint = heldMean.Select(scaler.Inverse).ToArray();
+
         // 2. Export, then prove the export reproduces the trained network.
-        var description = new ForecastingModelDescription(architecture, o.Window, o.Horizon, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName);
+        var description = new ForecastingModelDescription(architecture, o.Window, h, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName)
+        {
+            ReferenceSeason = seasonalMembers > 0 ? o.Season : 0,
+            SeasonalNaiveMembers = seasonalMembers,
+            Members = o.EnsembleSize,
+            Interval = interval,
+        };
         var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
         {
             new(OnnxMetadataKeys.SeriesColumn, o.SeriesColumnName ?? string.Empty),
@@ -214,7 +295,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         });
         byte[] onnx = ForecastingOnnxExporter.Export(description, weights, metadata);
         float[] onnxOutput = OnnxParityCheck.RunOnnx(onnx, o.FeatureColumnName, heldRaw, new long[] { heldRows, o.Window }, o.ScoreColumnName);
-        var parity = session.VerifyParity(torchReference, onnxOutput, "values");
+        var parity = session.VerifyParity(torchPoint, onnxOutput, "values");
 
         // 3. Wrap the ONNX model in ML.NET's own OnnxTransformer so Save/Load need no internals.
         IDataView windowsSchema = o.SeriesColumnName is null
@@ -229,17 +310,34 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
     /// <exception cref="ArgumentException">A required input column is missing or mistyped.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => ForecasterSchema.OutputShape(_mlContext, _options, inputSchema);
 
-    private static float[] PredictTorch(RecurrentSequenceNetwork network, Device device, float[] rawWindows, int window, int horizon,
-        SeriesScaler scaler, bool relative)
+    /// <summary>The network's scaled-space outputs <c>[rows, horizon]</c> for preprocessed inputs <c>[rows, window]</c>.</summary>
+    private static float[] RunTorch(RecurrentSequenceNetwork network, float[] inputs, int window)
     {
-        var (inputs, levels) = ForecastPreprocessing.ScaleInputs(rawWindows, window, scaler, relative);
-        int rows = levels.Length;
+        int rows = inputs.Length / window;
         network.eval();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var x = torch.tensor(inputs, new long[] { rows, window, 1 }, device: device);
-        float[] outputs = network.call(x).cpu().data<float>().ToArray();
-        ForecastPreprocessing.UnscaleOutputs(outputs, horizon, scaler, levels);
-        return outputs;
+        var x = torch.tensor(inputs, new long[] { rows, window, 1 }, device: torch.CPU);
+        return network.call(x).cpu().data<float>().ToArray();
+    }
+
+    private static void Accumulate(float[] sum, float[] values, ReadOnlySpan<float> references)
+    {
+        for (int i = 0; i < sum.Length; i++)
+            sum[i] += values[i] + references[i];
+    }
+
+    private static void Scale(float[] values, float factor)
+    {
+        for (int i = 0; i < values.Length; i++)
+            values[i] *= factor;
+    }
+
+    private static float[] Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var d = new float[a.Length];
+        for (int i = 0; i < d.Length; i++)
+            d[i] = a[i] - b[i];
+        return d;
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Trainers.Forecasting;
 
 /// <summary>
-/// Mini-batch training of a sequence-to-vector network with MSE loss: Adam, gradient-norm clipping,
+/// Mini-batch training of a sequence-to-vector network with MSE or MAE loss: Adam, gradient-norm clipping,
 /// seeded shuffling, a validation split, early stopping that restores the best weights, per-epoch
 /// progress and cancellation.
 /// </summary>
@@ -23,10 +23,12 @@ internal static class ForecasterTrainingLoop
     /// <param name="log">Receives one line per epoch and the early-stopping note.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <param name="checkpoints">Where the run writes and resumes checkpoints; null for none.</param>
+    /// <param name="loss">What training minimises and early stopping watches.</param>
     public static TrainingHistory Train(RecurrentSequenceNetwork network, Device device,
         float[] inputs, float[] targets, float[] validationInputs, float[] validationTargets,
         long[] sampleShape, int outputs, TrainingSettings settings,
-        IProgress<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellationToken, CheckpointStore? checkpoints = null)
+        IProgress<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellationToken, CheckpointStore? checkpoints = null,
+        ForecastLoss loss = ForecastLoss.SquaredError)
     {
         long sampleSize = sampleShape.Aggregate(1L, (a, b) => a * b);
         int trainRows = (int)(inputs.Length / sampleSize);
@@ -34,21 +36,22 @@ internal static class ForecasterTrainingLoop
 
         var x = torch.tensor(inputs, new[] { (long)trainRows }.Concat(sampleShape).ToArray(), device: device);
         var y = torch.tensor(targets, new long[] { trainRows, outputs }, device: device);
-        using var source = new WindowBatchSource(network, x, y, settings.BatchSize, settings.Shuffle, (p, t) => nn.functional.mse_loss(p, t));
+        using var source = new WindowBatchSource(network, x, y, settings.BatchSize, settings.Shuffle,
+            loss == ForecastLoss.AbsoluteError ? (p, t) => nn.functional.l1_loss(p, t) : (p, t) => nn.functional.mse_loss(p, t));
         using var vx = validationRows > 0 ? torch.tensor(validationInputs, new[] { (long)validationRows }.Concat(sampleShape).ToArray(), device: device) : null;
         using var vy = validationRows > 0 ? torch.tensor(validationTargets, new long[] { validationRows, outputs }, device: device) : null;
 
         string stage = settings.Stage == TrainingStage.Refit ? "refit " : string.Empty;
         var run = new TrainingRun
         {
-            Stage = settings.Stage == TrainingStage.Refit ? "refit" : "training",
+            Stage = settings.CheckpointPrefix + (settings.Stage == TrainingStage.Refit ? "refit" : "training"),
             Epochs = settings.Epochs,
             LearningRate = settings.LearningRate,
             ShuffleSeed = settings.Seed,
             Clipping = new GradientClipping(settings.GradientClipNorm),
             EarlyStopping = new EarlyStopping(settings.Patience, settings.RestoreBestWeights),
             Schedule = settings.Schedule?.Invoke() ?? new ConstantSchedule(),
-            Validate = vx is not null && vy is not null ? () => Evaluate(network, vx, vy, settings.BatchSize) : null,
+            Validate = vx is not null && vy is not null ? () => Evaluate(network, vx, vy, settings.BatchSize, loss) : null,
             OnEpoch = e =>
             {
                 progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed, settings.Stage));
@@ -63,8 +66,8 @@ internal static class ForecasterTrainingLoop
         return TrainingEngine.Run(network, source, run).History;
     }
 
-    /// <summary>Mean squared error over all rows, computed in batches without gradients.</summary>
-    public static double Evaluate(RecurrentSequenceNetwork network, Tensor inputs, Tensor targets, int batchSize)
+    /// <summary>Mean squared (or absolute) error over all rows, computed in batches without gradients.</summary>
+    public static double Evaluate(RecurrentSequenceNetwork network, Tensor inputs, Tensor targets, int batchSize, ForecastLoss loss = ForecastLoss.SquaredError)
     {
         network.eval();
         using var noGrad = torch.no_grad();
@@ -76,7 +79,8 @@ internal static class ForecasterTrainingLoop
             long count = Math.Min(batchSize, rows - start);
             var prediction = network.call(inputs.narrow(0, start, count));
             // Sum of squared errors / (rows·outputs) over the whole split equals the per-element MSE of all rows.
-            sum += (prediction - targets.narrow(0, start, count)).square().sum().item<float>();
+            var error = prediction - targets.narrow(0, start, count);
+            sum += (loss == ForecastLoss.AbsoluteError ? error.abs() : error.square()).sum().item<float>();
         }
         return sum / (rows * targets.shape[1]);
     }

@@ -45,7 +45,16 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
         var info = OnnxModelInfo.Read(onnx);
         Metadata = info.Metadata;
         Scaler = ReadScaler(info.Metadata);
+        IntervalCoverage = info.Metadata.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var coverage)
+            ? double.Parse(coverage, CultureInfo.InvariantCulture)
+            : null;
     }
+
+    /// <summary>
+    /// Nominal coverage of the prediction interval the graph returns next to the forecast (e.g. 0.8), or null for a model without one
+    /// (trained with <see cref="ForecasterOptions.IntervalCoverage"/> = 0, or by an older version).
+    /// </summary>
+    public double? IntervalCoverage { get; }
 
     /// <summary>Input window length.</summary>
     public int Window => Options.Window;
@@ -151,6 +160,30 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
     public float[] Forecast(ReadOnlySpan<float> history)
     {
         ThrowIfDisposed();
+        var window = CheckedWindow(history);
+        return Run(window, Options.ScoreColumnName)[0];
+    }
+
+    /// <summary>
+    /// Forecasts the <see cref="Horizon"/> values that follow <paramref name="history"/> with their prediction interval (the graph's
+    /// <c>{Score}Lower</c> and <c>{Score}Upper</c> outputs, <see cref="IntervalCoverage"/> nominal coverage), in one ONNX Runtime call.
+    /// Lower ≤ forecast ≤ upper at every step. Thread-safe.
+    /// </summary>
+    /// <exception cref="ArgumentException">The history is shorter than the window or holds a non-finite value.</exception>
+    /// <exception cref="InvalidOperationException">The model has no interval outputs.</exception>
+    public IntervalForecast ForecastWithInterval(ReadOnlySpan<float> history)
+    {
+        ThrowIfDisposed();
+        if (IntervalCoverage is not { } coverage)
+            throw new InvalidOperationException(
+                "This forecaster has no prediction interval (it was trained with IntervalCoverage = 0 or by an older MlNetRnn). Train it again with IntervalCoverage > 0.");
+        var window = CheckedWindow(history);
+        var values = Run(window, Options.ScoreColumnName, Options.ScoreColumnName + "Lower", Options.ScoreColumnName + "Upper");
+        return new IntervalForecast(values[0], values[1], values[2], coverage);
+    }
+
+    private float[] CheckedWindow(ReadOnlySpan<float> history)
+    {
         if (history.Length < Window)
             throw new ArgumentException($"Forecast needs at least the last {Window} values (the window length); got {history.Length}.", nameof(history));
         var window = history[^Window..].ToArray();
@@ -161,10 +194,15 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
         }
         if (Scaler.Log)
             PositiveValues.Require(window, "history window");
+        return window;
+    }
+
+    private float[][] Run(float[] window, params string[] outputs)
+    {
         var session = GetSession();
         var tensor = new DenseTensor<float>(window, new[] { 1, Window });
-        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(Options.FeatureColumnName, tensor) }, new[] { Options.ScoreColumnName });
-        return results.First().AsEnumerable<float>().ToArray();
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(Options.FeatureColumnName, tensor) }, outputs);
+        return outputs.Select(name => results.First(r => r.Name == name).AsEnumerable<float>().ToArray()).ToArray();
     }
 
     /// <summary>
@@ -263,7 +301,10 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
         ITransformer? onnxTransformer = null;
         try
         {
-            var estimator = mlContext.Transforms.ApplyOnnxModel(new[] { options.ScoreColumnName }, new[] { options.FeatureColumnName },
+            string[] outputs = options.IntervalCoverage > 0
+                ? new[] { options.ScoreColumnName, options.ScoreColumnName + "Lower", options.ScoreColumnName + "Upper" }
+                : new[] { options.ScoreColumnName };
+            var estimator = mlContext.Transforms.ApplyOnnxModel(outputs, new[] { options.FeatureColumnName },
                 modelFile, gpuDeviceId: gpu, fallbackToCpu: false);
             onnxTransformer = estimator.Fit(windowsData);
             var chain = new TransformerChain<ITransformer>(onnxTransformer);
@@ -296,6 +337,11 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
             NumberOfLayers = I(OnnxMetadataKeys.NumLayers),
             Bidirectional = Require(m, OnnxMetadataKeys.Bidirectional) == "true",
             RelativeToWindow = Require(m, OnnxMetadataKeys.RelativeToWindow) == "true",
+            // Older models lack the ensemble, reference and interval keys: one network, no reference, no interval.
+            EnsembleSize = m.TryGetValue(OnnxMetadataKeys.Members, out var members) ? int.Parse(members, CultureInfo.InvariantCulture) : 1,
+            Reference = ReadReference(m),
+            Season = m.TryGetValue(OnnxMetadataKeys.ReferenceSeason, out var s2) && s2 != "0" ? int.Parse(s2, CultureInfo.InvariantCulture) : 1,
+            IntervalCoverage = m.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var coverage) ? double.Parse(coverage, CultureInfo.InvariantCulture) : 0,
             Cell = Require(m, OnnxMetadataKeys.Cell) switch
             {
                 "LSTM" => RecurrentCellKind.Lstm,
@@ -313,6 +359,14 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
 
     private static string Require(IReadOnlyDictionary<string, string> metadata, string key) =>
         metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"The ONNX model lacks the metadata key '{key}'.");
+
+    private static ForecastReference ReadReference(IReadOnlyDictionary<string, string> m)
+    {
+        int members = m.TryGetValue(OnnxMetadataKeys.Members, out var k) ? int.Parse(k, CultureInfo.InvariantCulture) : 1;
+        int season = m.TryGetValue(OnnxMetadataKeys.ReferenceSeason, out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
+        int seasonal = season == 0 ? 0 : m.TryGetValue(OnnxMetadataKeys.SeasonalNaiveMembers, out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : members;
+        return seasonal == 0 ? ForecastReference.WindowLevel : seasonal == members ? ForecastReference.SeasonalNaive : ForecastReference.Mixed;
+    }
 
     private static SeriesScaler ReadScaler(IReadOnlyDictionary<string, string> m)
     {

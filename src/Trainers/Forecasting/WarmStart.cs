@@ -25,6 +25,9 @@ internal static class WarmStart
         Compare(nameof(options.Horizon), options.Horizon, f.Horizon);
         Compare(nameof(options.RelativeToWindow), options.RelativeToWindow, f.RelativeToWindow);
         Compare(nameof(options.LogTransform), options.LogTransform, f.Scaler.Log);
+        Compare(nameof(options.EnsembleSize), options.EnsembleSize, f.Members);
+        Compare("seasonal-naive reference season", options.SeasonalMembers > 0 ? options.Season : 0, f.ReferenceSeason);
+        Compare("members correcting seasonal naive", options.SeasonalMembers, f.SeasonalMemberCount);
         if (differences.Count > 0)
             throw new ArgumentException("The imported forecaster does not match the trainer's options (" + string.Join("; ", differences) +
                 "). Set the options to the model's values (ImportedRecurrentModel.Forecasting) to continue training it.", nameof(model));

@@ -71,8 +71,11 @@ internal sealed class FitSession : IDisposable
         }
     }
 
-    /// <summary>Re-seeds libtorch (a second stage that must start from the same initial weights); call inside <see cref="Train{T}"/>.</summary>
-    public void Reseed() => torch.manual_seed(Seed);
+    /// <summary>
+    /// Re-seeds libtorch with the fit's seed plus <paramref name="offset"/> (a second stage that must start from the same initial weights,
+    /// or ensemble member <paramref name="offset"/>); call inside <see cref="Train{T}"/>.
+    /// </summary>
+    public void Reseed(int offset = 0) => torch.manual_seed(Seed + offset);
 
     /// <summary>
     /// The checkpoint folder of this fit, or null without <see cref="RecurrentTrainerOptions.CheckpointDirectory"/>. Its fingerprint

@@ -14,4 +14,7 @@ internal sealed record TrainingSettings(
 {
     /// <summary>Makes the run's learning-rate schedule (a new one per stage: schedules keep state); null for a constant rate.</summary>
     public Func<Training.LearningRateSchedule>? Schedule { get; init; }
+
+    /// <summary>Prefix of the run's checkpoint stage name (e.g. <c>member2.</c>), so the runs of one fit keep separate checkpoints; null for none.</summary>
+    public string? CheckpointPrefix { get; init; }
 }

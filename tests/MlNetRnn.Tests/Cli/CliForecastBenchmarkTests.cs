@@ -41,7 +41,7 @@ public sealed class CliForecastBenchmarkTests : IDisposable
     {
         string data = WriteSuite();
         string output = Path.Combine(_root, "out");
-        int exit = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--seeds", "2", "--epochs", "3", "--hidden", "4", "--window", "8", "--output", output });
+        int exit = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--seeds", "2", "--epochs", "3", "--hidden", "4", "--window", "8", "--members", "2", "--output", output });
         Assert.Equal(0, exit);
         Assert.True(new FileInfo(Path.Combine(output, "mase.png")).Length > 1000);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
@@ -65,6 +65,28 @@ public sealed class CliForecastBenchmarkTests : IDisposable
         var trend = rows.Single(r => r.GetProperty("name").GetString() == "trend");
         Assert.Equal(2.0, trend.GetProperty("seasonal_naive_mase").GetDouble(), 5);
         Assert.Equal(2.5, root.GetProperty("baselines_gmean_mase").GetProperty("ets").GetDouble(), 10);
+        // The default 80% interval: coverage per series is a share of hold-out values, and the total weighs series by their horizon.
+        Assert.Equal(0.8, root.GetProperty("interval_nominal_coverage").GetDouble());
+        var coverages = rows.Select(r => r.GetProperty("interval_coverage").GetDouble()).ToArray();
+        Assert.All(coverages, c => Assert.InRange(c, 0, 1));
+        Assert.Equal((coverages[0] * 4 + coverages[1] * 3) / 7, root.GetProperty("interval_coverage").GetDouble(), 10);
+        Assert.True(root.GetProperty("gmean_scaled_pinball_loss").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task TheValidationOriginScoresTheHorizonBeforeTheHoldOutWithoutBaselines()
+    {
+        string data = WriteSuite();
+        string output = Path.Combine(_root, "validation");
+        int exit = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--seeds", "1", "--epochs", "2", "--hidden", "4", "--members", "1", "--validation-origin", "--output", output });
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        var root = json.RootElement;
+        var full = BenchmarkSuite.Load(data);
+        // Each series loses its hold-out: the scored part is the horizon before it, and the published (hold-out) scores do not apply.
+        Assert.Equal(full.Series.Select(x => x.Values.Length - x.Horizon), root.GetProperty("series").EnumerateArray().Select(r => r.GetProperty("length").GetInt32()));
+        Assert.Empty(root.GetProperty("baselines_gmean_mase").EnumerateObject());
+        Assert.Contains("validation origin", root.GetProperty("benchmark").GetString());
     }
 
     [Fact]

@@ -275,8 +275,13 @@ public sealed class CliForecastTests
                 using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
                 var forecast = json.RootElement.GetProperty("forecast").EnumerateArray().Select(e => e.GetSingle()).ToArray();
                 Assert.Equal(expected, forecast);
-                Assert.Equal(series[^12..], json.RootElement.GetProperty("history_used").EnumerateArray().Select(e => e.GetSingle()).ToArray());
-                Assert.Equal(13, File.ReadAllLines(Path.Combine(output, "forecast.csv")).Length);
+                Assert.Equal(series[^model.Window..], json.RootElement.GetProperty("history_used").EnumerateArray().Select(e => e.GetSingle()).ToArray());
+                var band = model.ForecastWithInterval(series);
+                Assert.Equal(band.Lower, json.RootElement.GetProperty("lower").EnumerateArray().Select(e => e.GetSingle()).ToArray());
+                Assert.Equal(band.Upper, json.RootElement.GetProperty("upper").EnumerateArray().Select(e => e.GetSingle()).ToArray());
+                var lines = File.ReadAllLines(Path.Combine(output, "forecast.csv"));
+                Assert.Equal(13, lines.Length);
+                Assert.Equal("step,value,lower,upper", lines[0]);
             }
 
             // History shorter than the window, a model of another task, and a missing --data are clear errors (exit code 1).
@@ -324,6 +329,15 @@ public sealed class CliForecastTests
     [InlineData("year,month,value\n1949,11,104\n1949,12,118\n1950,1,115\n", 12)]
     public void TheSeasonIsInferredFromThePeriodColumn(string csv, int season) =>
         Assert.Equal(season, SeriesCsv.Parse(csv, "test.csv", "value").InferredSeason);
+
+    [Theory]
+    [InlineData(null, 12, 200, 12, 24)] // two monthly seasons
+    [InlineData(null, 4, 200, 8, 12)]   // at least 12
+    [InlineData(null, 1, 200, 10, 12)]
+    [InlineData(null, 12, 40, 12, 18)]  // two thirds of the 28 values left after the horizon
+    [InlineData(7, 12, 200, 12, 7)]     // --window wins
+    public void TheWindowIsTiedToTheSeasonUnlessGiven(int? requested, int season, int trainingLength, int horizon, int expected) =>
+        Assert.Equal(expected, new ForecastSettings { RequestedWindow = requested, Horizon = horizon }.WindowFor(season, trainingLength));
 
     [Fact]
     public void WithoutAPeriodColumnNoSeasonIsInferred() =>

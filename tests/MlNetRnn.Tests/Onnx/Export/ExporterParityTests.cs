@@ -63,9 +63,11 @@ public sealed class ExporterParityTests
         Assert.All(none.Zip(all), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 + 1e-4 * Math.Abs(p.First), $"{p.First} vs {p.Second}"));
     }
 
-    internal static float[] TorchForecast(RecurrentArchitecture arch, WeightSet weights, float[] raw, int batch, int window, int horizon, SeriesScaler scaler, bool relative)
+    internal static float[] TorchForecast(RecurrentArchitecture arch, WeightSet weights, float[] raw, int batch, int window, int horizon, SeriesScaler scaler, bool relative,
+        int referenceSeason = 0)
     {
-        var (inputs, levels) = ForecastPreprocessing.ScaleInputs(raw, window, scaler, relative);
+        var prep = new ForecastPreprocessing(window, horizon, scaler, relative, referenceSeason);
+        var (inputs, references) = prep.ScaleInputs(raw);
         float[] outputs;
         lock (TorchGate.Lock)
         {
@@ -77,7 +79,7 @@ public sealed class ExporterParityTests
             using var y = network.call(x);
             outputs = y.data<float>().ToArray();
         }
-        ForecastPreprocessing.UnscaleOutputs(outputs, horizon, scaler, levels);
+        prep.UnscaleOutputs(outputs, references);
         return outputs;
     }
 }

@@ -77,7 +77,8 @@ public sealed class OnnxImporterTests : IDisposable
         float[] history = TestData.AirPassengers()[^12..];
         float[] onnx = trained.Forecast(history);
         var f = imported.Forecasting!;
-        var (inputs, levels) = ForecastPreprocessing.ScaleInputs(history, f.Window, f.Scaler, f.RelativeToWindow);
+        var prep = new ForecastPreprocessing(f.Window, f.Horizon, f.Scaler, f.RelativeToWindow, f.ReferenceSeason);
+        var (inputs, references) = prep.ScaleInputs(history);
         float[] torchOut;
         lock (TorchGate.Lock)
         {
@@ -88,7 +89,7 @@ public sealed class OnnxImporterTests : IDisposable
             using var x = torch.tensor(inputs, new long[] { 1, f.Window, 1 });
             using var y = network.call(x);
             torchOut = y.data<float>().ToArray();
-            ForecastPreprocessing.UnscaleOutputs(torchOut, f.Horizon, f.Scaler, levels);
+            prep.UnscaleOutputs(torchOut, references);
         }
         for (int i = 0; i < onnx.Length; i++)
             Assert.True(Math.Abs(onnx[i] - torchOut[i]) <= 1e-5 + 1e-4 * Math.Abs(onnx[i]), $"step {i}: onnx {onnx[i]} torch {torchOut[i]}");

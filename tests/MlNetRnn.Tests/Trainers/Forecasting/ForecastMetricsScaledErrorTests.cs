@@ -31,4 +31,20 @@ public sealed class ForecastMetricsScaledErrorTests
         Assert.Throws<ArgumentException>(() => ForecastMetrics.MeanAbsoluteScaledError(new float[] { 1 }, new float[] { 1 }, new float[] { 3, 4 }, 2));
         Assert.Throws<ArgumentException>(() => ForecastMetrics.SeasonalNaive(new float[] { 1, 2 }, 3, 4));
     }
+
+    [Fact]
+    public void IntervalCoverageAndScaledPinballLossMatchHandComputedValues()
+    {
+        float[] training = { 1, 2, 4, 7 }; // lag-1 steps 1, 2, 3: scale 2
+        float[] actual = { 10, 20 };
+        float[] lower = { 8, 21 }, point = { 10, 22 }, upper = { 12, 25 };
+
+        // Step 0 is inside [8, 12]; step 1 (20) is below [21, 25].
+        Assert.Equal(0.5, ForecastMetrics.IntervalCoverage(lower, upper, actual));
+        // Quantiles 0.1, 0.5, 0.9. Step 0: 0.1·2 = 0.2, 0, 0.1·2 = 0.2. Step 1: 0.9·1 = 0.9, 0.5·2 = 1, 0.1·5 = 0.5.
+        // Mean over 6 terms = 2.8 / 6; divided by the scale 2.
+        Assert.Equal(2.8 / 6 / 2, ForecastMetrics.ScaledPinballLoss(lower, point, upper, actual, 0.8, training, season: 1), 12);
+        Assert.Throws<ArgumentException>(() => ForecastMetrics.ScaledPinballLoss(lower, point, upper, actual, 1.0, training, 1));
+        Assert.Throws<ArgumentException>(() => ForecastMetrics.IntervalCoverage(lower, upper, new float[] { 1 }));
+    }
 }

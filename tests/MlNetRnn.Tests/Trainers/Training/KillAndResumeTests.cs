@@ -22,9 +22,10 @@ public sealed class KillAndResumeTests : IDisposable
     [Fact]
     public void ForecastKilledMidTrainingResumesToTheUninterruptedWeights()
     {
-        string[] args = { "forecast", "--seed", "3", "--epochs", "60", "--hidden", "8" };
-        // Killed in the refit stage's third epoch or later: the training stage is complete, the refit is partly done.
-        AssertKillResumeMatches(args, file => file.StartsWith("refit.0000", StringComparison.Ordinal) && EpochOf(file) >= 3);
+        string[] args = { "forecast", "--seed", "3", "--epochs", "60", "--hidden", "8", "--members", "2" };
+        // Killed in the second member's refit, third epoch or later: the first member is complete, the second's training stage too, its
+        // refit partly done. The resumed ensemble must equal the uninterrupted one.
+        AssertKillResumeMatches(args, file => file.StartsWith("member1.refit.0000", StringComparison.Ordinal) && EpochOf(file) >= 3);
     }
 
     [Fact]
@@ -62,7 +63,9 @@ public sealed class KillAndResumeTests : IDisposable
     private static string WeightsDigest(string folder) =>
         OnnxModelInfo.ReadFile(Path.Combine(folder, "model.onnx")).Metadata[OnnxMetadataKeys.WeightsSha256];
 
-    private static int EpochOf(string checkpointFile) => int.Parse(checkpointFile.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture);
+    // Checkpoint files are named {stage}.{epoch}...; a stage may itself hold dots (member1.refit).
+    private static int EpochOf(string checkpointFile) =>
+        int.Parse(checkpointFile.Split('.').First(part => part.Length > 0 && part.All(char.IsDigit)), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Runs the CLI in a child process; when <paramref name="killWhenWritten"/> matches a file in <paramref name="watch"/>, kills it (SIGKILL).</summary>
     private static int RunCli(string[] args, string? watch, Func<string, bool>? killWhenWritten)

@@ -13,6 +13,7 @@ public sealed class TrainingLoopTests
         options.Patience = 3;
         options.LearningRate = 0.05; // large steps make validation loss bounce, so patience triggers quickly
         options.RefitOnAllWindows = false;
+        options.Loss = ForecastLoss.SquaredError; // ValidationLossOf recomputes the validation MSE
         var reports = new List<TrainingProgress>();
         options.Progress = new ListProgress(reports);
 
@@ -49,6 +50,9 @@ public sealed class TrainingLoopTests
         var ml = new MLContext(1);
         var options = ForecasterTestOptions.Small(epochs: 30);
         options.Patience = 0;
+        // Squared error on the level: the set-up this threshold was measured with (an absolute error shrinks less in relative terms).
+        options.Loss = ForecastLoss.SquaredError;
+        options.Reference = ForecastReference.WindowLevel;
 
         using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, TestData.AirPassengers()));
 
@@ -80,11 +84,11 @@ public sealed class TrainingLoopTests
         {
             var window = rawX.AsSpan(r * options.Window, options.Window);
             float[] forecast = model.Forecast(window);
-            var (_, levels) = ForecastPreprocessing.ScaleInputs(window, options.Window, model.Scaler, options.RelativeToWindow);
+            var (_, references) = ForecastPreprocessing.For(options, model.Scaler).ScaleInputs(window);
             for (int j = 0; j < options.Horizon; j++)
             {
-                double predicted = model.Scaler.Transform(forecast[j]) - levels[0];
-                double actual = model.Scaler.Transform(rawY[r * options.Horizon + j]) - levels[0];
+                double predicted = model.Scaler.Transform(forecast[j]) - references[j];
+                double actual = model.Scaler.Transform(rawY[r * options.Horizon + j]) - references[j];
                 sum += (predicted - actual) * (predicted - actual);
                 n++;
             }
