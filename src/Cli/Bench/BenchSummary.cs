@@ -44,6 +44,12 @@ internal sealed record BenchSummary
     /// <summary>Batch-1 latency of the scorer ÷ a raw session run with prebuilt tensors (lower is better).</summary>
     [JsonPropertyName("batch1_latency_vs_raw_ort")] public double Batch1LatencyVsRawOrt { get; init; }
     [JsonPropertyName("forecast_windows_per_second")] public double ForecastWindowsPerSecond { get; init; }
+    /// <summary>Forecast scoring throughput (windows/s) per batch size and intra-op thread count, and the 5-member ensemble's time ratio.</summary>
+    [JsonPropertyName("forecast_scoring_sweep")] public Dictionary<string, double> ForecastScoringSweep { get; init; } = new();
+    /// <summary>The best throughput of the sweep.</summary>
+    [JsonPropertyName("forecast_windows_per_second_best")] public double ForecastWindowsPerSecondBest { get; init; }
+    /// <summary>The setting that gave it.</summary>
+    [JsonPropertyName("forecast_best_setting")] public string ForecastBestSetting { get; init; } = "";
     [JsonPropertyName("peak_mb_10k")] public double PeakMb10k { get; init; }
     [JsonPropertyName("peak_mb_1m")] public double PeakMb1m { get; init; }
     /// <summary>Working-set growth during the 10k / large streaming runs, over the working set just before each.</summary>
