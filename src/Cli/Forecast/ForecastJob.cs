@@ -63,22 +63,22 @@ internal static class ForecastJob
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("training", maxValue: s.Epochs);
-                ProgressTask? refitTask = null;
+                // One bar for the whole ensemble: each member's training fills its share (early stopping jumps to the end of it);
+                // the refit of each member shows in the description.
+                var task = ctx.AddTask("training", maxValue: (double)s.Epochs * s.Members);
                 options.Progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
+                    string member = p.Members > 1 ? string.Create(CultureInfo.InvariantCulture, $"member {p.Member + 1}/{p.Members} ") : "";
                     if (p.Stage == TrainingStage.Refit)
                     {
-                        task.Value = task.MaxValue;
-                        refitTask ??= ctx.AddTask("refit on all windows", maxValue: p.MaxEpochs);
-                        refitTask.Value = p.Epoch;
-                        refitTask.Description = string.Create(CultureInfo.InvariantCulture, $"refit epoch {p.Epoch}/{p.MaxEpochs}: train {p.TrainLoss:F5}");
+                        task.Value = (double)(p.Member + 1) * s.Epochs;
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{member}refit epoch {p.Epoch}/{p.MaxEpochs}: train {p.TrainLoss:F5}");
                         return;
                     }
-                    task.Value = p.Epoch;
+                    task.Value = (double)p.Member * s.Epochs + p.Epoch;
                     lastLine = p.ValidationLoss is { } v
-                        ? string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} val {v:F5} (best {p.BestEpoch})")
-                        : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}: train {p.TrainLoss:F5} (best {p.BestEpoch})");
+                        ? string.Create(CultureInfo.InvariantCulture, $"{member}epoch {p.Epoch}: train {p.TrainLoss:F5} val {v:F5} (best {p.BestEpoch})")
+                        : string.Create(CultureInfo.InvariantCulture, $"{member}epoch {p.Epoch}: train {p.TrainLoss:F5} (best {p.BestEpoch})");
                     task.Description = lastLine;
                 });
                 model = mlContext.Rnn().Forecaster(options).Fit(data);

@@ -219,7 +219,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             {
                 float[] memberReferences = references[k < seasonalMembers];
                 float[] targets = Subtract(absoluteTargets, memberReferences);
-                var memberSettings = settings with { Seed = session.Seed + k, CheckpointPrefix = EnsembleWeights.Prefix(o.EnsembleSize, k) };
+                var memberSettings = settings with { Seed = session.Seed + k, CheckpointPrefix = EnsembleWeights.Prefix(o.EnsembleSize, k), Member = k, Members = o.EnsembleSize };
                 session.Reseed(k);
                 using var network = new RecurrentSequenceNetwork(architecture, h, o.Dropout);
                 if (initialModel is not null)

@@ -41,7 +41,7 @@ internal static class ForecasterTrainingLoop
         using var vx = validationRows > 0 ? torch.tensor(validationInputs, new[] { (long)validationRows }.Concat(sampleShape).ToArray(), device: device) : null;
         using var vy = validationRows > 0 ? torch.tensor(validationTargets, new long[] { validationRows, outputs }, device: device) : null;
 
-        string stage = settings.Stage == TrainingStage.Refit ? "refit " : string.Empty;
+        string stage = (settings.Members > 1 ? $"member {settings.Member + 1}/{settings.Members} " : string.Empty) + (settings.Stage == TrainingStage.Refit ? "refit " : string.Empty);
         var run = new TrainingRun
         {
             Stage = settings.CheckpointPrefix + (settings.Stage == TrainingStage.Refit ? "refit" : "training"),
@@ -54,7 +54,11 @@ internal static class ForecasterTrainingLoop
             Validate = vx is not null && vy is not null ? () => Evaluate(network, vx, vy, settings.BatchSize, loss) : null,
             OnEpoch = e =>
             {
-                progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed, settings.Stage));
+                progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed, settings.Stage)
+                {
+                    Member = settings.Member,
+                    Members = settings.Members,
+                });
                 log?.Invoke(e.ValidationLoss is null
                     ? $"{stage}epoch {e.Epoch}/{e.MaxEpochs}: train loss {e.TrainLoss:G6}"
                     : $"{stage}epoch {e.Epoch}/{e.MaxEpochs}: train loss {e.TrainLoss:G6}, validation loss {e.ValidationLoss:G6}");

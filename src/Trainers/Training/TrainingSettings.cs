@@ -17,4 +17,10 @@ internal sealed record TrainingSettings(
 
     /// <summary>Prefix of the run's checkpoint stage name (e.g. <c>member2.</c>), so the runs of one fit keep separate checkpoints; null for none.</summary>
     public string? CheckpointPrefix { get; init; }
+
+    /// <summary>0-based ensemble member being trained, and the ensemble's size, for progress reports.</summary>
+    public int Member { get; init; }
+
+    /// <summary>Members in the ensemble.</summary>
+    public int Members { get; init; } = 1;
 }

@@ -161,6 +161,22 @@ public sealed class ForecasterEnsembleTests
         Assert.Contains(a.Upper, v => v > 0);
     }
 
+    [Fact]
+    public void ProgressReportsSayWhichMemberTheyAreAbout()
+    {
+        var ml = new MLContext(1);
+        var reports = new List<TrainingProgress>();
+        var options = Ensemble(2);
+        options.Progress = new InlineProgress<TrainingProgress>(reports.Add);
+
+        using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, TestData.AirPassengers()));
+
+        Assert.All(reports, r => Assert.Equal(2, r.Members));
+        // Members train one after another, each with its training stage and then its refit.
+        Assert.Equal(new[] { (0, TrainingStage.Training), (0, TrainingStage.Refit), (1, TrainingStage.Training), (1, TrainingStage.Refit) },
+            reports.Select(r => (r.Member, r.Stage)).Distinct().ToArray());
+    }
+
     private sealed class IntervalComparer : IEqualityComparer<IntervalForecast>
     {
         public bool Equals(IntervalForecast? a, IntervalForecast? b) =>

@@ -292,9 +292,4 @@ public sealed class ForecasterPipelineTests
         Assert.Null(schema.GetColumnOrNull("Value"));
         Assert.Equal("cpu", model.TrainingDevice);
     }
-
-    private sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
-    }
 }
