@@ -14,6 +14,8 @@ public sealed class NotebookTests
     {
         var globals = await Run("01-forecasting-airpassengers.ipynb", "forecasting");
 
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("80% interval for January 1960:", StringComparison.Ordinal));
+
         Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("data:image/png;base64,", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "forecasting", "passengers.onnx")));
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "forecasting", "passengers.zip")));
