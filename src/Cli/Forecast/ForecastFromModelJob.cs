@@ -104,10 +104,10 @@ internal static class ForecastFromModelJob
         int horizon = int.Parse(info.Metadata[OnnxMetadataKeys.Horizon], CultureInfo.InvariantCulture);
         RequireHistory(series, window, path);
         string input = info.Metadata[OnnxMetadataKeys.InputName], score = info.Metadata[OnnxMetadataKeys.OutputName];
-        double? coverage = info.Metadata.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var c) ? double.Parse(c, CultureInfo.InvariantCulture) : null;
+        double? coverage = OnnxModelImporter.ReadForecastingDescription(info.Metadata).Interval?.Coverage;
         string[] outputs = coverage is null ? new[] { score } : new[] { score, score + "Lower", score + "Upper" };
         // ONNX Runtime alone, as a deployment without ML.NET would run it: one batch-1 call for the forecast and its band.
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(bytes);
+        using var session = OnnxSessionFactory.Create(bytes, ExecutionDevice.Cpu, out _, out _);
         var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(series.Values[^window..], new[] { 1, window });
         using var results = session.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(input, tensor) }, outputs);
         var values = outputs.Select(name => results.First(r => r.Name == name).AsEnumerable<float>().ToArray()).ToArray();

@@ -164,6 +164,17 @@ public static class OnnxModelImporter
         }
     }
 
+    /// <summary>
+    /// The forecaster description written in a forecasting model's metadata (architecture, window, horizon, scaler, members,
+    /// reference, interval), without reading its weights: the one reader of the <c>forecast.*</c> and <c>scaler.*</c> keys.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A key is missing or holds an invalid value.</exception>
+    public static ForecastingModelDescription ReadForecastingDescription(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return ReadForecasting(metadata, RecurrentMetadata.ReadArchitecture(metadata));
+    }
+
     private static ForecastingModelDescription ReadForecasting(IReadOnlyDictionary<string, string> m, RecurrentArchitecture arch)
     {
         var kind = Enum.TryParse<SeriesScalingKind>(RecurrentMetadata.Require(m, OnnxMetadataKeys.ScalerKind), out var k)

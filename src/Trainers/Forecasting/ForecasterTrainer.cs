@@ -171,11 +171,8 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         var inputs = levelPrep.ScaleInputs(rawInputs).Inputs;
         float[] absoluteTargets = new float[rawTargets.Length];
         scaler.Transform(rawTargets, absoluteTargets);
-        var references = new Dictionary<bool, float[]>
-        {
-            [true] = seasonalPrep.ScaleInputs(rawInputs).References,
-            [false] = levelPrep.ScaleInputs(rawInputs).References,
-        };
+        float[] seasonalReferences = seasonalPrep.ScaleInputs(rawInputs).References;
+        float[] levelReferences = levelPrep.ScaleInputs(rawInputs).References;
         if (o.ValidationFraction > 0 && validationRows == 0)
             session.Warning(
                 $"{count} windows from the {source} are too few for a validation split with horizon {o.Horizon}: training on all of them without early stopping " +
@@ -217,7 +214,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             var trainingSum = validationRows == 0 && o.IntervalCoverage > 0 ? new float[count * h] : Array.Empty<float>();
             for (int k = 0; k < o.EnsembleSize; k++)
             {
-                float[] memberReferences = references[k < seasonalMembers];
+                float[] memberReferences = k < seasonalMembers ? seasonalReferences : levelReferences;
                 float[] targets = Subtract(absoluteTargets, memberReferences);
                 var memberSettings = settings with { Seed = session.Seed + k, CheckpointPrefix = EnsembleWeights.Prefix(o.EnsembleSize, k), Member = k, Members = o.EnsembleSize };
                 session.Reseed(k);

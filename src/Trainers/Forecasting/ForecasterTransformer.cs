@@ -45,9 +45,7 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
         var info = OnnxModelInfo.Read(onnx);
         Metadata = info.Metadata;
         Scaler = ReadScaler(info.Metadata);
-        IntervalCoverage = info.Metadata.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var coverage)
-            ? double.Parse(coverage, CultureInfo.InvariantCulture)
-            : null;
+        IntervalCoverage = OnnxModelImporter.ReadForecastingDescription(info.Metadata).Interval?.Coverage;
     }
 
     /// <summary>
@@ -324,6 +322,7 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
         var m = info.Metadata;
         if (!m.TryGetValue(OnnxMetadataKeys.Task, out var task) || task != ForecastingOnnxExporter.TaskName)
             throw new InvalidDataException($"The ONNX model in this file is not an MlNetRnn forecaster (task '{task ?? "missing"}').");
+        var description = OnnxModelImporter.ReadForecastingDescription(m);
         int I(string key) => int.Parse(Require(m, key), CultureInfo.InvariantCulture);
         var options = new ForecasterOptions
         {
@@ -338,10 +337,12 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
             Bidirectional = Require(m, OnnxMetadataKeys.Bidirectional) == "true",
             RelativeToWindow = Require(m, OnnxMetadataKeys.RelativeToWindow) == "true",
             // Older models lack the ensemble, reference and interval keys: one network, no reference, no interval.
-            EnsembleSize = m.TryGetValue(OnnxMetadataKeys.Members, out var members) ? int.Parse(members, CultureInfo.InvariantCulture) : 1,
-            Reference = ReadReference(m),
-            Season = m.TryGetValue(OnnxMetadataKeys.ReferenceSeason, out var s2) && s2 != "0" ? int.Parse(s2, CultureInfo.InvariantCulture) : 1,
-            IntervalCoverage = m.TryGetValue(OnnxMetadataKeys.IntervalCoverage, out var coverage) ? double.Parse(coverage, CultureInfo.InvariantCulture) : 0,
+            EnsembleSize = description.Members,
+            Reference = description.SeasonalMemberCount == 0 ? ForecastReference.WindowLevel
+                : description.SeasonalMemberCount == description.Members ? ForecastReference.SeasonalNaive
+                : ForecastReference.Mixed,
+            Season = Math.Max(1, description.ReferenceSeason),
+            IntervalCoverage = description.Interval?.Coverage ?? 0,
             Cell = Require(m, OnnxMetadataKeys.Cell) switch
             {
                 "LSTM" => RecurrentCellKind.Lstm,
@@ -359,14 +360,6 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
 
     private static string Require(IReadOnlyDictionary<string, string> metadata, string key) =>
         metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"The ONNX model lacks the metadata key '{key}'.");
-
-    private static ForecastReference ReadReference(IReadOnlyDictionary<string, string> m)
-    {
-        int members = m.TryGetValue(OnnxMetadataKeys.Members, out var k) ? int.Parse(k, CultureInfo.InvariantCulture) : 1;
-        int season = m.TryGetValue(OnnxMetadataKeys.ReferenceSeason, out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
-        int seasonal = season == 0 ? 0 : m.TryGetValue(OnnxMetadataKeys.SeasonalNaiveMembers, out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : members;
-        return seasonal == 0 ? ForecastReference.WindowLevel : seasonal == members ? ForecastReference.SeasonalNaive : ForecastReference.Mixed;
-    }
 
     private static SeriesScaler ReadScaler(IReadOnlyDictionary<string, string> m)
     {
