@@ -4,7 +4,15 @@ namespace MlNetRnn.Tests;
 /// <summary>Seeded random weights for an optional embedding, a recurrent stack and a linear head, in PyTorch names and layouts.</summary>
 internal static class RandomWeights
 {
-    public static WeightSet Create(RecurrentArchitecture arch, int outputs, int seed, float range = 0.6f, int vocabularySize = 0)
+    /// <param name="arch">The recurrent stack.</param>
+    /// <param name="outputs">Head outputs.</param>
+    /// <param name="seed">Seed of the values.</param>
+    /// <param name="range">Values are uniform in ±range.</param>
+    /// <param name="vocabularySize">Rows of the embedding (0: float input, no embedding).</param>
+    /// <param name="pooling">The head's pooling: mean + max reads twice the stack's width.</param>
+    /// <param name="wide">Adds the wide part's <c>wide.weight</c> <c>[vocabulary, outputs]</c>.</param>
+    public static WeightSet Create(RecurrentArchitecture arch, int outputs, int seed, float range = 0.6f, int vocabularySize = 0,
+        SequencePooling pooling = SequencePooling.LastStep, bool wide = false)
     {
         var random = new Random(seed);
         float[] R(long n) => Enumerable.Range(0, (int)n).Select(_ => (float)(random.NextDouble() * 2 - 1) * range).ToArray();
@@ -27,8 +35,11 @@ internal static class RandomWeights
                 }
             }
         }
-        tensors.Add(new NamedTensor("head.weight", new long[] { outputs, arch.OutputSize }, R(outputs * arch.OutputSize)));
+        int headInputs = new SequenceModelDescription(arch, outputs) { Pooling = pooling }.HeadInputSize;
+        tensors.Add(new NamedTensor("head.weight", new long[] { outputs, headInputs }, R(outputs * headInputs)));
         tensors.Add(new NamedTensor("head.bias", new long[] { outputs }, R(outputs)));
+        if (wide)
+            tensors.Add(new NamedTensor("wide.weight", new long[] { vocabularySize, outputs }, R(vocabularySize * outputs)));
         return new WeightSet(tensors);
     }
 }

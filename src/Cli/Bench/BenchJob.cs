@@ -94,6 +94,9 @@ internal static class BenchJob
         ranges["train_ratio_textclf"] = text.Range;
         ranges["textclf_batched_vs_mlnet_rowpath"] = text.ScoringRange;
         ranges["textclf_reviews_batched_vs_mlnet_rowpath"] = text.ReviewScoringRange;
+        var maskedVsPacked = MaskedVersusPacked(Math.Min(textRows, 256), repeats, console);
+        ranges["textclf_padded_vs_packed"] = maskedVsPacked.LongRange;
+        ranges["textclf_reviews_padded_vs_packed"] = maskedVsPacked.ReviewsRange;
 
         // 1d. Scoring a 2-layer LSTM-256 language model (sequence 100): batched scorer, raw session, ML.NET row path, TorchSharp eager.
         console.MarkupLine($"language-model scoring: LSTM 2x256, sequence 100, {lmRows} rows...");
@@ -190,6 +193,8 @@ internal static class BenchJob
             TextClassifierBatchedVsMlNetRowPath = Math.Round(text.BatchedRowsPerSecond / text.RowPathRowsPerSecond, 3),
             TextClassifierRowsPerSecond = Math.Round(text.BatchedRowsPerSecond, 1),
             TextClassifierReviewsBatchedVsMlNetRowPath = Math.Round(text.ReviewBatchedRowsPerSecond / text.ReviewRowPathRowsPerSecond, 3),
+            TextClassifierPaddedVsPacked = Math.Round(maskedVsPacked.Long, 3),
+            TextClassifierReviewsPaddedVsPacked = Math.Round(maskedVsPacked.Reviews, 3),
             LmBatchedVsRawOrt = Math.Round(lm.BatchedRowsPerSecond / lm.RawRowsPerSecond, 3),
             LmBatchedVsMlNetRowPath = Math.Round(lm.BatchedRowsPerSecondBesideMlNet / lm.MlNetRowsPerSecond, 3),
             LmBatchedVsTorchEager = Math.Round(lm.BatchedRowsPerSecond / lm.TorchRowsPerSecond, 3),
@@ -223,6 +228,8 @@ internal static class BenchJob
         table.AddRow("lm_losses_batched_vs_per_text", F(summary.LmLossesBatchedVsPerText ?? 0), "the language model's Loss called per text (the stateful graph, one run of batch 1 per text), 256 texts of 100 characters");
         table.AddRow("train_ratio_textclf", F(summary.TrainRatioTextClassifier ?? 0), $"raw TorchSharp loop, GRU-128, 200 words, batch 64 ({textOurs:F0} vs {textRaw:F0} rows/s)");
         table.AddRow("textclf_batched_vs_mlnet_rowpath", F(summary.TextClassifierBatchedVsMlNetRowPath ?? 0), $"the classifier's Transform, one text per run ({text.BatchedRowsPerSecond:F0} vs {text.RowPathRowsPerSecond:F0} texts/s, 200 words, tokenising included)");
+        table.AddRow("textclf_padded_vs_packed", F(summary.TextClassifierPaddedVsPacked ?? 0), "the classifier's training loop, masked padding vs packed sequences, 2-layer bidirectional LSTM-64, 200-word texts");
+        table.AddRow("textclf_reviews_padded_vs_packed", F(summary.TextClassifierReviewsPaddedVsPacked ?? 0), "the same on the 2,000 review sentences");
         table.AddRow("textclf_reviews_batched_vs_mlnet_rowpath", F(summary.TextClassifierReviewsBatchedVsMlNetRowPath ?? 0), $"the same on the embedded review sentences, default classifier ({text.ReviewBatchedRowsPerSecond:F0} vs {text.ReviewRowPathRowsPerSecond:F0} texts/s)");
         table.AddRow("lm_batched_vs_raw_ort", F(summary.LmBatchedVsRawOrt), $"LSTM 2x256 seq 100, {lmRows} rows: raw session in one Run ({lm.RawRowsPerSecond:F0} rows/s)");
         table.AddRow("lm_batched_vs_mlnet_rowpath", F(summary.LmBatchedVsMlNetRowPath), $"ML.NET ApplyOnnxModel, one row per run ({lm.MlNetRowsPerSecond:F0} rows/s)");
@@ -337,6 +344,42 @@ internal static class BenchJob
         double reviewBatched = reviews.Texts.Length / Median(reviewScoring.A), reviewRowPath = reviews.Texts.Length / Median(reviewScoring.B);
         return new TextClassifierFigures(Median(ours) / Median(raw), Range(ours.Zip(raw, (o, w) => o / w)), Median(ours), Median(raw), batched, rowPath, scoringRange,
             reviewBatched, reviewRowPath, Range(reviewScoring.B.Zip(reviewScoring.A, (r, o) => r / o)));
+    }
+
+    /// <summary>
+    /// Rows/s of the classifier's training loop with masked padding ÷ with packed sequences, a 2-layer bidirectional LSTM-64, one epoch,
+    /// alternating runs: on the review sentences (about 13 words) and on 200-word texts. Medians and per-repetition ranges.
+    /// </summary>
+    private static (double Reviews, double[] ReviewsRange, double Long, double[] LongRange) MaskedVersusPacked(int rows, int repeats, IAnsiConsole console)
+    {
+        var ml = new MLContext(1);
+        var reviews = Classify.LabelledTexts.Reviews();
+        var reviewData = ml.Data.LoadFromEnumerable(reviews.Texts.Select((t, i) => new TextRow { Text = t, Label = reviews.Labels[i] == "1" }));
+        var random = new Random(2);
+        var longData = ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(_ => new TextRow
+        {
+            Text = string.Join(' ', Enumerable.Range(0, 200).Select(_ => "w" + random.Next(2000).ToString(CultureInfo.InvariantCulture))),
+            Label = random.Next(2) == 1,
+        }));
+        (double, double[]) Ratio(IDataView data, int count, int maxLength)
+        {
+            double Rate(bool masked)
+            {
+                var options = new TextClassifierOptions
+                {
+                    Cell = RecurrentCellKind.Lstm, HiddenSize = 64, EmbeddingSize = 64, NumberOfLayers = 2, Bidirectional = true, MaxLength = maxLength,
+                    Epochs = 1, ValidationFraction = 0, Patience = 0, MinimumFrequency = 1, Seed = 1, MaskedPadding = masked,
+                };
+                using var model = ml.Rnn().TextClassifier(options).Fit(data);
+                return count / model.History!.Duration.TotalSeconds;
+            }
+            var (masked, packed) = AlternateRates(() => Rate(true), () => Rate(false), repeats);
+            return (Median(masked) / Median(packed), Range(masked.Zip(packed, (m, p) => m / p)));
+        }
+        console.MarkupLine($"text classifier training: masked padding vs packed sequences, 2-layer bidirectional LSTM-64, {reviews.Texts.Length} review sentences and {rows} texts of 200 words...");
+        var (reviewRatio, reviewRange) = Ratio(reviewData, reviews.Texts.Length, 100);
+        var (longRatio, longRange) = Ratio(longData, rows, 200);
+        return (reviewRatio, reviewRange, longRatio, longRange);
     }
 
     private sealed record TextClassifierFigures(double Ratio, double[] Range, double Ours, double Raw, double BatchedRowsPerSecond, double RowPathRowsPerSecond,

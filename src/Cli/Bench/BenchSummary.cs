@@ -23,6 +23,8 @@ internal sealed record BenchSummary
     [JsonPropertyName("textclf_batched_vs_mlnet_rowpath")] public double? TextClassifierBatchedVsMlNetRowPath { get; init; }
     /// <summary>The same on the 2,000 embedded review sentences with the default classifier (bidirectional 2-layer GRU-64).</summary>
     [JsonPropertyName("textclf_reviews_batched_vs_mlnet_rowpath")] public double? TextClassifierReviewsBatchedVsMlNetRowPath { get; init; }
+    [JsonPropertyName("textclf_padded_vs_packed")] public double? TextClassifierPaddedVsPacked { get; init; }
+    [JsonPropertyName("textclf_reviews_padded_vs_packed")] public double? TextClassifierReviewsPaddedVsPacked { get; init; }
     [JsonPropertyName("textclf_batched_rows_per_second")] public double? TextClassifierRowsPerSecond { get; init; }
     /// <summary>LSTM-256 language model (seq 100): batched scorer ÷ one raw session Run over the same rows (higher is better).</summary>
     [JsonPropertyName("lm_batched_vs_raw_ort")] public double LmBatchedVsRawOrt { get; init; }

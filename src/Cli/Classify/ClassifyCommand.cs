@@ -15,20 +15,36 @@ internal static class ClassifyCommand
         var cell = new Option<string>("--cell") { Description = "Recurrent cell: lstm, gru, rnn-tanh or rnn-relu.", DefaultValueFactory = _ => "gru" };
         cell.AcceptOnlyFromAmong("lstm", "gru", "rnn-tanh", "rnn-relu");
         var hidden = new Option<int>("--hidden") { Description = "Hidden units per layer and direction (1-4096).", DefaultValueFactory = _ => d.Hidden }.InRange(1, 4096);
-        var embedding = new Option<int>("--embedding") { Description = "Word embedding width (1-4096).", DefaultValueFactory = _ => d.Embedding }.InRange(1, 4096);
+        var embedding = new Option<int>("--embedding") { Description = "Word embedding width (1-4096); with pretrained vectors it is their dimension.", DefaultValueFactory = _ => d.Embedding }.InRange(1, 4096);
+        var embeddings = new Option<string>("--embeddings")
+        {
+            Description = "Pretrained word vectors the embedding starts from: 'none', or a GloVe / word2vec / fastText text file (plain or .gz). " +
+                          "Default: the embedded GloVe 6B 100-d vectors (50,000 words, PDDL).",
+        };
+        var vectorTraining = new Option<string>("--vectors-training") { Description = "finetune (at --vectors-rate times the learning rate) or frozen.", DefaultValueFactory = _ => "finetune" };
+        vectorTraining.AcceptOnlyFromAmong("finetune", "frozen");
+        var vectorRate = new Option<double>("--vectors-rate") { Description = "Learning-rate multiplier of the pretrained rows when fine-tuned, in (0, 1].", DefaultValueFactory = _ => d.VectorLearningRateScale };
+        var vectorFrozenEpochs = new Option<int>("--vectors-frozen-epochs") { Description = "Epochs the pretrained rows stay fixed before fine-tuning starts.", DefaultValueFactory = _ => d.VectorFrozenEpochs }.InRange(0, 100000);
+        var dropout = new Option<double>("--dropout") { Description = "Dropout between stacked layers, in [0, 1).", DefaultValueFactory = _ => d.Dropout };
+        var splits = new Option<int>("--splits") { Description = "Seeded 80/20 splits to train and score ours and both baselines on (seeds --seed, --seed+1, ...); the model written is the first split's.", DefaultValueFactory = _ => d.Splits }.InRange(1, 100);
+        var wide = new Option<bool>("--wide") { Description = "Add a wide part: a learned weight per word, averaged over the text and added to the logits (a bag-of-words model trained jointly)." };
+        var wordDropout = new Option<double>("--word-dropout") { Description = "Probability that a training word is replaced by the unknown word, in [0, 0.5].", DefaultValueFactory = _ => d.WordDropout };
+        var vectorVocabulary = new Option<int>("--vectors-vocabulary") { Description = "Most frequent vector words added to the vocabulary even when no training text uses them.", DefaultValueFactory = _ => d.VectorVocabulary }.InRange(0, 10_000_000);
+        var tuning = new Option<bool>("--tuning") { Description = "Score on an inner 20% of each training part instead of the test split, for choosing settings without reading the test splits." };
         var layers = new Option<int>("--layers") { Description = "Stacked layers (1-16).", DefaultValueFactory = _ => d.Layers }.InRange(1, 16);
         var unidirectional = new Option<bool>("--unidirectional") { Description = "Read texts forwards only (default: both directions)." };
-        var pooling = new Option<string>("--pooling") { Description = "mean (over the words) or last (final states).", DefaultValueFactory = _ => "mean" };
-        pooling.AcceptOnlyFromAmong("mean", "last");
+        var pooling = new Option<string>("--pooling") { Description = "mean (over the words), mean-max (mean and maximum side by side) or last (final states).", DefaultValueFactory = _ => PoolingName(d.Pooling) };
+        pooling.AcceptOnlyFromAmong("mean", "mean-max", "last");
         var maxLength = new Option<int>("--max-length") { Description = "Words kept per text (1-10000).", DefaultValueFactory = _ => d.MaxLength }.InRange(1, 10000);
         var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (early stopping may end sooner).", DefaultValueFactory = _ => d.Epochs }.InRange(1, 100000);
         var seed = new Option<int>("--seed") { Description = "Seed of the 80/20 split, initialisation and batch order.", DefaultValueFactory = _ => d.Seed };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" }.IsDevice();
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder for model.onnx, model.zip, roc.png or confusion.png, and summary.json.", DefaultValueFactory = _ => new DirectoryInfo(d.OutputDirectory) };
 
-        var command = new Command("classify", "Train a recurrent text classifier and ML.NET's bag-of-words baseline on the same 80/20 split, and compare them.")
+        var command = new Command("classify", "Train a recurrent text classifier and two ML.NET bag-of-words baselines on the same seeded 80/20 splits, and compare them (mean ± sd).")
         {
-            data, textColumn, labelColumn, cell, hidden, embedding, layers, unidirectional, pooling, maxLength, epochs, seed, device, output,
+            data, textColumn, labelColumn, cell, hidden, embedding, embeddings, vectorTraining, vectorRate, vectorFrozenEpochs, layers, unidirectional, pooling, dropout, wide, wordDropout, vectorVocabulary,
+            maxLength, epochs, splits, tuning, seed, device, output,
         };
         var checkpoint = new CheckpointOptions();
         checkpoint.AddTo(command);
@@ -36,6 +52,15 @@ internal static class ClassifyCommand
         {
             // Column names only mean something for a user's file; silently ignoring them on the embedded data would hide a mistake.
             bool Given(Option<string> option) => parseResult.GetResult(option) is { Implicit: false };
+            double rate = parseResult.GetValue(vectorRate);
+            if (!(rate > 0 && rate <= 1))
+                throw new ArgumentException($"--vectors-rate must be in (0, 1], got {rate}.");
+            double drop = parseResult.GetValue(dropout);
+            if (!(drop >= 0 && drop < 1))
+                throw new ArgumentException($"--dropout must be in [0, 1), got {drop}.");
+            string? vectors = parseResult.GetValue(embeddings);
+            if (vectors is { Length: 0 })
+                throw new ArgumentException("--embeddings needs 'none' or the path of a vectors file.");
             if (parseResult.GetValue(data) is null && (Given(textColumn) || Given(labelColumn)))
                 throw new ArgumentException("--text-column and --label-column name columns of the --data file; the embedded review sentences have fixed columns. Pass --data FILE as well.");
             var settings = new ClassifySettings
@@ -46,9 +71,20 @@ internal static class ClassifyCommand
                 Cell = ForecastCommand.ParseCell(parseResult.GetValue(cell)!),
                 Hidden = parseResult.GetValue(hidden),
                 Embedding = parseResult.GetValue(embedding),
+                EmbeddingGiven = parseResult.GetResult(embedding) is { Implicit: false },
+                Embeddings = vectors is null ? null : vectors.Equals(ClassifySettings.NoEmbeddings, StringComparison.OrdinalIgnoreCase) ? ClassifySettings.NoEmbeddings : vectors,
+                VectorTraining = parseResult.GetValue(vectorTraining) == "frozen" ? WordVectorTraining.Frozen : WordVectorTraining.FineTune,
+                VectorLearningRateScale = rate,
+                VectorFrozenEpochs = parseResult.GetValue(vectorFrozenEpochs),
+                Dropout = drop,
+                Wide = parseResult.GetValue(wide),
+                WordDropout = parseResult.GetValue(wordDropout),
+                VectorVocabulary = parseResult.GetValue(vectorVocabulary),
+                Splits = parseResult.GetValue(splits),
+                Tuning = parseResult.GetValue(tuning),
                 Layers = parseResult.GetValue(layers),
                 Bidirectional = !parseResult.GetValue(unidirectional),
-                Pooling = parseResult.GetValue(pooling) == "last" ? SequencePooling.LastStep : SequencePooling.Mean,
+                Pooling = parseResult.GetValue(pooling) switch { "last" => SequencePooling.LastStep, "mean-max" => SequencePooling.MeanMax, _ => SequencePooling.Mean },
                 MaxLength = parseResult.GetValue(maxLength),
                 Epochs = parseResult.GetValue(epochs),
                 Seed = parseResult.GetValue(seed),
@@ -60,4 +96,11 @@ internal static class ClassifyCommand
         })));
         return command;
     }
+
+    private static string PoolingName(SequencePooling pooling) => pooling switch
+    {
+        SequencePooling.LastStep => "last",
+        SequencePooling.MeanMax => "mean-max",
+        _ => "mean",
+    };
 }

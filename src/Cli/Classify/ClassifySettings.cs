@@ -4,19 +4,41 @@ namespace MlNetRnn.Cli.Classify;
 /// <summary>Everything the <c>classify</c> command was asked to do.</summary>
 internal sealed record ClassifySettings
 {
+    /// <summary>The <c>--embeddings</c> value that turns pretrained vectors off.</summary>
+    public const string NoEmbeddings = "none";
+
     public string? DataPath { get; init; }
     public string TextColumn { get; init; } = "text";
     public string LabelColumn { get; init; } = "label";
     public RecurrentCellKind Cell { get; init; } = RecurrentCellKind.Gru;
     public int Hidden { get; init; } = 64;
     public int Embedding { get; init; } = 64;
+
+    /// <summary>Whether <c>--embedding</c> was given (with vectors, the width otherwise follows them).</summary>
+    public bool EmbeddingGiven { get; init; }
+
+    /// <summary>Vectors file, <see cref="NoEmbeddings"/>, or null for the embedded GloVe vectors.</summary>
+    public string? Embeddings { get; init; }
+    public WordVectorTraining VectorTraining { get; init; } = WordVectorTraining.FineTune;
+    public double VectorLearningRateScale { get; init; } = 0.1;
+    public int VectorFrozenEpochs { get; init; }
     public int Layers { get; init; } = 2;
     public bool Bidirectional { get; init; } = true;
     public SequencePooling Pooling { get; init; } = SequencePooling.Mean;
+    public double Dropout { get; init; } = 0.3;
+    public bool Wide { get; init; }
+    public double WordDropout { get; init; }
+    public int VectorVocabulary { get; init; }
     public int MaxLength { get; init; } = 100;
     public int Epochs { get; init; } = 20;
     public double TestFraction { get; init; } = 0.2;
     public int Seed { get; init; } = 1;
+
+    /// <summary>Seeded 80/20 splits to train and score on (seeds Seed, Seed+1, ...).</summary>
+    public int Splits { get; init; } = 5;
+
+    /// <summary>Score on an inner 20% of each training part instead of the test split (for choosing settings).</summary>
+    public bool Tuning { get; init; }
 
     /// <summary>Checkpoint folder and resume flag.</summary>
     public CheckpointSettings Checkpoint { get; init; } = CheckpointSettings.None;

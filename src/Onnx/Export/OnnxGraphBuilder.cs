@@ -44,6 +44,18 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds an int64 initializer (shapes, axes, indices).</summary>
     public string AddInt64(string name, long[] dims, ReadOnlySpan<long> values) => AddTensor(name, dims, values, TensorProto.Types.DataType.Int64);
 
+    /// <summary>Adds a rank-0 int64 initializer once: a second call with the same name and value returns the existing one.</summary>
+    /// <exception cref="InvalidOperationException">The name holds another value or another kind of tensor.</exception>
+    public string SharedInt64Scalar(string name, long value)
+    {
+        var existing = _graph.Initializer.FirstOrDefault(t => t.Name == name);
+        if (existing is null)
+            return AddInt64Scalar(name, value);
+        if (existing.DataType != (int)TensorProto.Types.DataType.Int64 || existing.Dims.Count != 0 || BitConverter.ToInt64(existing.RawData.Span) != value)
+            throw new InvalidOperationException($"ONNX initializer '{name}' already holds another value than the int64 scalar {value}.");
+        return name;
+    }
+
     /// <summary>Adds a rank-0 int64 initializer (Gather index, Range bounds).</summary>
     public string AddInt64Scalar(string name, long value) => AddInt64(name, Array.Empty<long>(), new[] { value });
 

@@ -36,7 +36,7 @@ public static class SequenceOnnxExporter
 
         // Inputs, batch-first; the recurrent ops want time-major, so ids (cheaper than floats) or features are transposed once.
         string timeMajor;
-        string? lengths = null;
+        string? lengths = null, wideTokens = null;
         // Graph inputs are declared in a fixed order: the data (tokens or input), then lengths, then the states.
         string? DeclareLengths() => description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
         if (description.UsesEmbedding)
@@ -80,6 +80,11 @@ public static class SequenceOnnxExporter
             string e = b.AddFloat("embedding.weight", table.Shape, table.Data);
             string timeIds = b.Op("Transpose", "tokens.time_major", new[] { ids }, IntsAttribute("perm", 1, 0));
             timeMajor = b.Op("Gather", "embedded", new[] { e, timeIds }, IntAttribute("axis", 0));
+            if (description.WideTokens)
+            {
+                var wide = weights.Get("wide.weight", description.VocabularySize, outputs);
+                wideTokens = b.Op("Gather", "wide.tokens", new[] { b.AddFloat("wide.weight", wide.Shape, wide.Data), timeIds }, IntAttribute("axis", 0));
+            }
         }
         else
         {
@@ -110,7 +115,7 @@ public static class SequenceOnnxExporter
             LastLayerFinalHidden = description.Pooling == SequencePooling.LastStep,
         });
 
-        var headWeight = weights.Get("head.weight", outputs, arch.OutputSize);
+        var headWeight = weights.Get("head.weight", outputs, description.HeadInputSize);
         var headBias = weights.Get("head.bias", outputs);
         string bias = b.AddFloat("head.bias", headBias.Shape, headBias.Data);
         string y;
@@ -130,11 +135,26 @@ public static class SequenceOnnxExporter
                 break;
             }
             case SequencePooling.Mean:
-                y = Gemm(b, MeanFeatures(b, stack.SequenceOutput!, lengths), headWeight, bias);
+                y = Gemm(b, MeanFeatures(b, stack.SequenceOutput!, lengths, lengths is null ? null : StepMask(b, stack.SequenceOutput!, lengths)), headWeight, bias);
                 break;
+            case SequencePooling.MeanMax:
+            {
+                string? mask = lengths is null ? null : StepMask(b, stack.SequenceOutput!, lengths);
+                string mean = MeanFeatures(b, stack.SequenceOutput!, lengths, mask);
+                string max = MaxFeatures(b, stack.SequenceOutput!, mask);
+                y = Gemm(b, b.Op("Concat", "features.mean_max", new[] { mean, max }, IntAttribute("axis", 1)), headWeight, bias);
+                break;
+            }
             default:
                 y = Gemm(b, FinalStateFeatures(b, arch, stack), headWeight, bias);
                 break;
+        }
+
+        if (wideTokens is not null)
+        {
+            // The wide part: the mean over valid steps of each token's learned weights, added to the logits.
+            string? wideMask = lengths is null ? null : StepMask(b, wideTokens, lengths, "wide");
+            y = b.Op("Add", "head.wide_added", new[] { y, MeanFeatures(b, wideTokens, lengths, wideMask, "wide", "wide.mean") });
         }
 
         object[] outShape = everyStep ? new object[] { "batch", "seq", outputs } : new object[] { "batch", outputs };
@@ -194,24 +214,40 @@ public static class SequenceOnnxExporter
 
     // Mean over the valid steps of [seq, batch, D·H]. With lengths, padded steps are masked out explicitly rather than
     // trusting the runtime to have zeroed them.
-    private static string MeanFeatures(OnnxGraphBuilder b, string sequence, string? lengths)
+    private static string MeanFeatures(OnnxGraphBuilder b, string sequence, string? lengths, string? mask, string prefix = "mean", string output = "features")
     {
-        if (lengths is null)
-            return b.Op("ReduceMean", "features", new[] { sequence }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
-        string shape = b.Op("Shape", "mean.shape", new[] { sequence });
-        string steps = b.Op("Gather", "mean.steps", new[] { shape, b.AddInt64Scalar("const.zero", 0) }, IntAttribute("axis", 0));
-        string range = b.Op("Range", "mean.range", new[] { "const.zero", steps, b.AddInt64Scalar("const.one", 1) });
-        string len64 = b.Op("Cast", "mean.lengths64", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Int64));
-        string mask = b.Op("Less", "mean.mask", new[]
+        if (lengths is null || mask is null)
+            return b.Op("ReduceMean", output, new[] { sequence }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
+        string maskF = b.Op("Cast", prefix + ".mask_f", new[] { mask }, IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+        string masked = b.Op("Mul", prefix + ".masked", new[] { sequence, b.Op("Unsqueeze", prefix + ".mask_3d", new[] { maskF, ConstAxes(b, 2) }) });
+        string sum = b.Op("ReduceSum", prefix + ".sum", new[] { masked, ConstAxes(b, 0) }, IntAttribute("keepdims", 0));
+        string lenF = b.Op("Cast", prefix + ".lengths_f", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+        return b.Op("Div", output, new[] { sum, b.Op("Unsqueeze", prefix + ".count", new[] { lenF, ConstAxes(b, 1) }) });
+    }
+
+    // Element-wise maximum over the valid steps of [seq, batch, D·H]; padded steps are replaced by the lowest float first.
+    private static string MaxFeatures(OnnxGraphBuilder b, string sequence, string? mask)
+    {
+        if (mask is null)
+            return b.Op("ReduceMax", "max.features", new[] { sequence }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
+        string mask3d = b.Op("Unsqueeze", "max.mask_3d", new[] { mask, ConstAxes(b, 2) });
+        string lowest = b.AddFloat("const.lowest", Array.Empty<long>(), new[] { float.MinValue });
+        string masked = b.Op("Where", "max.masked", new[] { mask3d, sequence, lowest });
+        return b.Op("ReduceMax", "max.features", new[] { masked }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
+    }
+
+    // [seq, batch] Boolean: step t of row r is valid (t < lengths[r]).
+    private static string StepMask(OnnxGraphBuilder b, string sequence, string lengths, string prefix = "mean")
+    {
+        string shape = b.Op("Shape", prefix + ".shape", new[] { sequence });
+        string steps = b.Op("Gather", prefix + ".steps", new[] { shape, b.SharedInt64Scalar("const.zero", 0) }, IntAttribute("axis", 0));
+        string range = b.Op("Range", prefix + ".range", new[] { "const.zero", steps, b.SharedInt64Scalar("const.one", 1) });
+        string len64 = b.Op("Cast", prefix + ".lengths64", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Int64));
+        return b.Op("Less", prefix + ".mask", new[]
         {
-            b.Op("Unsqueeze", "mean.range_col", new[] { range, ConstAxes(b, 1) }),
-            b.Op("Unsqueeze", "mean.lengths_row", new[] { len64, ConstAxes(b, 0) }),
+            b.Op("Unsqueeze", prefix + ".range_col", new[] { range, ConstAxes(b, 1) }),
+            b.Op("Unsqueeze", prefix + ".lengths_row", new[] { len64, ConstAxes(b, 0) }),
         });
-        string maskF = b.Op("Cast", "mean.mask_f", new[] { mask }, IntAttribute("to", (long)TensorProto.Types.DataType.Float));
-        string masked = b.Op("Mul", "mean.masked", new[] { sequence, b.Op("Unsqueeze", "mean.mask_3d", new[] { maskF, ConstAxes(b, 2) }) });
-        string sum = b.Op("ReduceSum", "mean.sum", new[] { masked, ConstAxes(b, 0) }, IntAttribute("keepdims", 0));
-        string lenF = b.Op("Cast", "mean.lengths_f", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Float));
-        return b.Op("Div", "features", new[] { sum, b.Op("Unsqueeze", "mean.count", new[] { lenF, ConstAxes(b, 1) }) });
     }
 
     internal static Dictionary<string, string> StandardMetadata(SequenceModelDescription d)
@@ -234,6 +270,8 @@ public static class SequenceOnnxExporter
             m[OnnxMetadataKeys.BeginTokenId] = RecurrentMetadata.Int(d.BeginTokenId);
         if (d.PredictedIndexOutput)
             m[OnnxMetadataKeys.PredictedIndex] = "true";
+        if (d.WideTokens)
+            m[OnnxMetadataKeys.WideTokens] = "true";
         m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
         m[OnnxMetadataKeys.ExposesState] = RecurrentMetadata.Bool(d.ExposesState);
         m[OnnxMetadataKeys.BatchFirst] = "true";

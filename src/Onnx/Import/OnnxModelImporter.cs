@@ -115,9 +115,11 @@ public static class OnnxModelImporter
             }
             else
             {
-                tensors.Add(Float(initializers, "head.weight", "head.weight", outputs, arch.OutputSize));
+                tensors.Add(Float(initializers, "head.weight", "head.weight", outputs, sequence.HeadInputSize));
             }
             tensors.Add(Float(initializers, "head.bias", "head.bias", outputs));
+            if (sequence.WideTokens)
+                tensors.Add(Float(initializers, "wide.weight", "wide.weight", sequence.VocabularySize, outputs));
         }
 
         var extra = model.MetadataProps
@@ -230,6 +232,7 @@ public static class OnnxModelImporter
             "last_step" => SequencePooling.LastStep,
             "every_step" => SequencePooling.EveryStep,
             "mean" => SequencePooling.Mean,
+            "mean_max" => SequencePooling.MeanMax,
             var other => throw new InvalidDataException($"Unknown pooling '{other}' in metadata key '{OnnxMetadataKeys.Pooling}'."),
         };
         var activation = RecurrentMetadata.Require(m, OnnxMetadataKeys.HeadActivation) switch
@@ -258,6 +261,7 @@ public static class OnnxModelImporter
             MaxSteps = m.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.MaxSteps) : 0,
             BeginTokenId = m.ContainsKey(OnnxMetadataKeys.BeginTokenId) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.BeginTokenId) : -1,
             PredictedIndexOutput = m.TryGetValue(OnnxMetadataKeys.PredictedIndex, out var pi) && pi == "true",
+            WideTokens = m.TryGetValue(OnnxMetadataKeys.WideTokens, out var wide) && wide == "true",
             ExposesState = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.ExposesState),
             InputScaling = m.ContainsKey(OnnxMetadataKeys.InputScalingCenter)
                 ? new AffineScaling(RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.InputScalingCenter), RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.InputScalingScale))

@@ -97,6 +97,9 @@ public static class OnnxMetadataKeys
     public const string BeginTokenId = "io.begin_token_id";
     /// <summary>"true" when the graph outputs <c>predicted_index</c>.</summary>
     public const string PredictedIndex = "head.predicted_index";
+
+    /// <summary><c>"true"</c> when the head adds a wide part: the mean over each row's valid tokens of a learned per-token weight vector (<c>wide.weight</c>, <c>[vocabulary, outputs]</c>).</summary>
+    public const string WideTokens = "head.wide_tokens";
     /// <summary>Version of the library that exported the model.</summary>
     public const string ExporterVersion = "exporter.version";
     /// <summary>TorchSharp version the weights were trained with.</summary>

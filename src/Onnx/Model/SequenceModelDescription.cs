@@ -34,6 +34,15 @@ public sealed record SequenceModelDescription
     /// <summary>Which recurrent outputs the head reads.</summary>
     public SequencePooling Pooling { get; init; } = SequencePooling.LastStep;
 
+    /// <summary>
+    /// Whether the head adds a wide part to its logits: the mean over each row's valid tokens of a learned per-token vector
+    /// (<c>wide.weight</c>, <c>[vocabulary, outputs]</c>), a linear bag-of-words model inside the same graph. Token input and a pooled head only.
+    /// </summary>
+    public bool WideTokens { get; init; }
+
+    /// <summary>Values the head reads per row: the stack's D·H, or twice that for <see cref="SequencePooling.MeanMax"/>.</summary>
+    public int HeadInputSize => Pooling == SequencePooling.MeanMax ? 2 * Architecture.OutputSize : Architecture.OutputSize;
+
     /// <summary>What follows the head's linear layer.</summary>
     public HeadActivation Activation { get; init; } = HeadActivation.Linear;
 
@@ -105,6 +114,8 @@ public sealed record SequenceModelDescription
             throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
         if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))
             throw new ArgumentException("predicted_index is written for softmax heads on the last step or the mean only.");
+        if (WideTokens && (!UsesEmbedding || Pooling == SequencePooling.EveryStep))
+            throw new ArgumentException("A wide bag-of-tokens part needs token input and a pooled head (not every step).");
         if (InputScaling is not null)
         {
             if (UsesEmbedding)
@@ -121,12 +132,13 @@ public sealed record SequenceModelDescription
         }
     }
 
-    /// <summary>The metadata name of <see cref="Pooling"/>: <c>last_step</c>, <c>every_step</c> or <c>mean</c>.</summary>
+    /// <summary>The metadata name of <see cref="Pooling"/>: <c>last_step</c>, <c>every_step</c>, <c>mean</c> or <c>mean_max</c>.</summary>
     public static string PoolingName(SequencePooling pooling) => pooling switch
     {
         SequencePooling.LastStep => "last_step",
         SequencePooling.EveryStep => "every_step",
         SequencePooling.Mean => "mean",
+        SequencePooling.MeanMax => "mean_max",
         _ => throw new ArgumentOutOfRangeException(nameof(pooling)),
     };
 

@@ -15,4 +15,11 @@ public enum SequencePooling
 
     /// <summary>The mean of the last layer's outputs over each row's valid steps: <c>[batch, outputs]</c>.</summary>
     Mean = 2,
+
+    /// <summary>
+    /// The mean and the element-wise maximum of the last layer's outputs over each row's valid steps, side by side
+    /// (<c>[mean, max]</c>, so the head reads 2·D·H values): <c>[batch, outputs]</c>. The maximum keeps a strong word that the
+    /// mean of a long text would dilute.
+    /// </summary>
+    MeanMax = 3,
 }

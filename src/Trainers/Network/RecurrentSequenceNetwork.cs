@@ -32,13 +32,19 @@ internal sealed record SequenceNetworkOutput(Tensor Output, Tensor FinalHidden, 
 internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly Embedding? embedding;
-    private readonly nn.Module rnn;
+    private readonly nn.Module? rnn;
+    private readonly MaskedRecurrentStack? masked;
     private readonly Linear head;
+    private readonly Embedding? wide;
     private readonly SequenceModelDescription _description;
 
     /// <param name="description">Shape of the network (scaling and lengths/state flags only matter to the exported graph).</param>
     /// <param name="dropout">Dropout between stacked layers while training.</param>
-    public RecurrentSequenceNetwork(SequenceModelDescription description, double dropout = 0)
+    /// <param name="maskedPadding">
+    /// Run variable-length batches padded, with each row's steps masked (<see cref="MaskedRecurrentStack"/>), instead of packed:
+    /// the same values, faster on the CPU. Such a network takes no initial state and returns no LSTM cell state.
+    /// </param>
+    public RecurrentSequenceNetwork(SequenceModelDescription description, double dropout = 0, bool maskedPadding = false)
         : base(nameof(RecurrentSequenceNetwork))
     {
         var architecture = description.Architecture;
@@ -48,7 +54,10 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
             embedding = nn.Embedding(description.VocabularySize, architecture.InputSize);
         // Inter-layer dropout only exists between stacked layers; libtorch warns when it is set on one layer.
         double interLayerDropout = architecture.NumLayers > 1 ? dropout : 0.0;
-        rnn = architecture.Cell switch
+        if (maskedPadding)
+            masked = new MaskedRecurrentStack(architecture, dropout);
+        else
+            rnn = architecture.Cell switch
         {
             RecurrentCellKind.Lstm => nn.LSTM(architecture.InputSize, architecture.HiddenSize, architecture.NumLayers,
                 bias: architecture.HasBias, batchFirst: true, dropout: interLayerDropout, bidirectional: architecture.Bidirectional),
@@ -58,7 +67,14 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
                 architecture.Cell == RecurrentCellKind.RnnRelu ? nn.NonLinearities.ReLU : nn.NonLinearities.Tanh,
                 bias: architecture.HasBias, batchFirst: true, dropout: interLayerDropout, bidirectional: architecture.Bidirectional),
         };
-        head = nn.Linear(architecture.OutputSize, description.OutputSize);
+        head = nn.Linear(description.HeadInputSize, description.OutputSize);
+        if (description.WideTokens)
+        {
+            // Zeros: the wide part starts as no opinion and learns word by word next to the recurrent head.
+            wide = nn.Embedding(description.VocabularySize, description.OutputSize);
+            using var noGrad = torch.no_grad();
+            wide.weight!.zero_();
+        }
         RegisterComponents();
     }
 
@@ -98,7 +114,13 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
         Tensor? sequence = null;
         Tensor hn;
         Tensor? cn = null;
-        if (lengths is null)
+        if (masked is not null)
+        {
+            if (initialHidden is not null || initialCell is not null)
+                throw new NotSupportedException("A network that trains on masked padding starts from zero states; it takes no initial state.");
+            (sequence, hn) = masked.Run(x, lengths ?? torch.full(new long[] { batch }, steps, dtype: ScalarType.Int64));
+        }
+        else if (lengths is null)
         {
             (sequence, hn, cn) = Run(x, initialHidden, initialCell);
         }
@@ -123,11 +145,29 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
                 break;
             case SequencePooling.Mean:
             {
-                // Padded steps of a packed sequence come back as zeros, so the sum covers the valid steps only.
+                // Padded steps are masked out: packing leaves zeros there, the masked stack leaves whatever its cells computed.
                 var mean = lengths is null
                     ? sequence!.mean(new long[] { 1 })
-                    : sequence!.sum(1).div(lengths.to(sequence.dtype).to(sequence.device).unsqueeze(1));
+                    : sequence!.mul(ValidSteps(lengths, steps, sequence).unsqueeze(2).to(sequence.dtype)).sum(1).div(lengths.to(sequence.dtype).to(sequence.device).unsqueeze(1));
                 output = head.call(mean);
+                break;
+            }
+            case SequencePooling.MeanMax:
+            {
+                Tensor mean, max;
+                if (lengths is null)
+                {
+                    mean = sequence!.mean(new long[] { 1 });
+                    max = sequence.amax(new long[] { 1 });
+                }
+                else
+                {
+                    var valid = ValidSteps(lengths, steps, sequence!);
+                    mean = sequence!.mul(valid.unsqueeze(2).to(sequence.dtype)).sum(1).div(lengths.to(sequence.dtype).to(sequence.device).unsqueeze(1));
+                    // Padded steps come back as zeros, which would win over an all-negative unit; they must never be the maximum.
+                    max = sequence.masked_fill(valid.logical_not().unsqueeze(2), float.MinValue).amax(new long[] { 1 });
+                }
+                output = head.call(torch.cat(new[] { mean, max }, 1));
                 break;
             }
             default:
@@ -139,8 +179,22 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
                 break;
             }
         }
+        if (wide is not null)
+        {
+            // The wide part: the mean of each valid token's learned weights (a linear bag-of-words model), added to the logits.
+            var tokenWeights = wide.call(input);
+            var mean = lengths is null
+                ? tokenWeights.mean(new long[] { 1 })
+                : tokenWeights.mul(torch.arange(steps, device: tokenWeights.device).unsqueeze(0).lt(lengths.to(tokenWeights.device).unsqueeze(1)).unsqueeze(2).to(tokenWeights.dtype))
+                    .sum(1).div(lengths.to(tokenWeights.dtype).to(tokenWeights.device).unsqueeze(1));
+            output = output.add(mean);
+        }
         return new SequenceNetworkOutput(output.MoveToOuterDisposeScope(), hn.MoveToOuterDisposeScope(), cn?.MoveToOuterDisposeScope());
     }
+
+    // [batch, steps] Boolean: step t of row r is within its length.
+    private static Tensor ValidSteps(Tensor lengths, long steps, Tensor like) =>
+        torch.arange(steps, device: like.device).unsqueeze(0).lt(lengths.to(like.device).unsqueeze(1));
 
     /// <summary>Applies the description's head activation (sigmoid or softmax over the last axis; identity for linear).</summary>
     public Tensor Activate(Tensor logits) => _description.Activation switch
@@ -152,7 +206,7 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
 
     private (Tensor Sequence, Tensor Hidden, Tensor? Cell) Run(Tensor x, Tensor? h0, Tensor? c0)
     {
-        switch (rnn)
+        switch (rnn!)
         {
             case LSTM lstm:
             {
@@ -176,7 +230,7 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
 
     private (PackedSequence Sequence, Tensor Hidden, Tensor? Cell) RunPacked(PackedSequence x, Tensor? h0, Tensor? c0)
     {
-        switch (rnn)
+        switch (rnn!)
         {
             case LSTM lstm:
             {
@@ -217,7 +271,7 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
             // The intermediate detach/cpu/to/contiguous handles are native; the scope releases all of them.
             using var scope = torch.NewDisposeScope();
             var cpu = parameter.detach().cpu().to(ScalarType.Float32).contiguous();
-            tensors.Add(new NamedTensor(name, cpu.shape, cpu.data<float>().ToArray()));
+            tensors.Add(new NamedTensor(StandardName(name), cpu.shape, cpu.data<float>().ToArray()));
         }
         return new WeightSet(tensors);
     }
@@ -229,19 +283,24 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in named_parameters())
         {
-            var source = weights.Get(name, parameter.shape);
+            var source = weights.Get(StandardName(name), parameter.shape);
             using var values = torch.tensor(source.Data, source.Shape, dtype: parameter.dtype, device: parameter.device);
             parameter.copy_(values);
         }
     }
+
+    // The masked stack's parameters travel under the packed stack's PyTorch names, so both train, export and import alike.
+    private string StandardName(string name) => masked?.StandardName(name) ?? name;
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
             embedding?.Dispose();
-            rnn.Dispose();
+            rnn?.Dispose();
+            masked?.Dispose();
             head.Dispose();
+            wide?.Dispose();
         }
         base.Dispose(disposing);
     }

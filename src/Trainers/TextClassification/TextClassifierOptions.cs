@@ -39,14 +39,68 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
     /// <summary>Words kept per text (later ones are dropped), 1 to 10000. Default 100.</summary>
     public int MaxLength { get; set; } = 100;
 
-    /// <summary>Embedding width, 1 to 4096. Default 64.</summary>
-    public int EmbeddingSize { get; set; } = 64;
+    private int _embeddingSize = 64;
+    private bool _embeddingSizeGiven;
+
+    /// <summary>Embedding width, 1 to 4096. Default 64; with <see cref="WordVectors"/> the vectors' dimension (setting another value is an error).</summary>
+    public int EmbeddingSize
+    {
+        get => WordVectors is { } vectors && !_embeddingSizeGiven ? vectors.Dimension : _embeddingSize;
+        set
+        {
+            _embeddingSize = value;
+            _embeddingSizeGiven = true;
+        }
+    }
+
+    /// <summary>
+    /// Pretrained word vectors (<see cref="Transforms.Text.WordVectors.Load(string, int?, Func{string, string}?)"/>: GloVe, word2vec or fastText text) that the embedding rows of the
+    /// words they cover start from; words without a vector get trained rows. They are matched after the classifier's own
+    /// normalisation (lower-casing when <see cref="LowerCase"/>, punctuation removed), and only the rows of the model's vocabulary
+    /// are stored in the ONNX graph. A training word with a vector joins the vocabulary even when seen once. Default null (the
+    /// embedding learns from the training texts alone).
+    /// </summary>
+    public WordVectors? WordVectors { get; set; }
+
+    /// <summary>Whether the pretrained rows are fine-tuned (default) or frozen.</summary>
+    public WordVectorTraining WordVectorTraining { get; set; } = WordVectorTraining.FineTune;
+
+    /// <summary>Learning-rate multiplier of the pretrained rows when fine-tuned, in (0, 1]. Default 0.1: the vectors move, but slower than the rows learned from scratch.</summary>
+    public double WordVectorLearningRateScale { get; set; } = 0.1;
+
+    /// <summary>Epochs the pretrained rows stay fixed before fine-tuning starts (the head and the recurrent layers settle first). Default 0.</summary>
+    public int WordVectorFrozenEpochs { get; set; }
 
     /// <summary>Read each text in both directions. Default true.</summary>
     public bool Bidirectional { get; set; } = true;
 
-    /// <summary>How the head reads the words: the final states (each text's own last word; the backward pass starts there) or the mean over its words. Default Mean.</summary>
+    /// <summary>How the head reads the words: the final states (each text's own last word; the backward pass starts there), the mean over its words, or the mean and the maximum side by side. Default Mean.</summary>
     public SequencePooling Pooling { get; set; } = SequencePooling.Mean;
+
+    /// <summary>
+    /// Train on padded batches with each text's steps masked (the backward direction starts at each text's own last word) instead of
+    /// packed sequences: the same values, and faster on the CPU, where libtorch runs packed batches step by step. Default true.
+    /// </summary>
+    public bool MaskedPadding { get; set; } = true;
+
+    /// <summary>
+    /// Probability that a training word is replaced by the unknown word in each batch, in [0, 0.5]: the model cannot lean on any one
+    /// word, and learns what to make of words it has never seen. Scoring never drops words. Default 0.
+    /// </summary>
+    public double WordDropout { get; set; }
+
+    /// <summary>
+    /// With <see cref="WordVectors"/>: the most frequent words of the vectors file (up to this many) join the vocabulary even when no
+    /// training text uses them, keeping their pretrained rows, so a text's unseen words still carry meaning. They cost
+    /// <c>4 × dimension</c> bytes each in the ONNX graph. Bounded by <see cref="MaximumVocabularySize"/>. Default 0.
+    /// </summary>
+    public int WordVectorVocabulary { get; set; }
+
+    /// <summary>
+    /// Adds a wide part to the head: a learned weight per vocabulary word and class, averaged over the text's words and added to the
+    /// logits (a linear bag-of-words model trained jointly, inside the same ONNX graph). Default false.
+    /// </summary>
+    public bool WideTokens { get; set; }
 
     /// <summary>Receives one report per epoch (losses are cross-entropy). Default null.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
@@ -60,7 +114,15 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
         Require(MaximumVocabularySize == 0 || MaximumVocabularySize >= 4, nameof(MaximumVocabularySize), MaximumVocabularySize, "0 (no limit) or >= 4");
         Require(MaxLength >= 1 && MaxLength <= 10000, nameof(MaxLength), MaxLength, "between 1 and 10000");
         Require(EmbeddingSize >= 1 && EmbeddingSize <= 4096, nameof(EmbeddingSize), EmbeddingSize, "between 1 and 4096");
-        Require(Pooling != SequencePooling.EveryStep && Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "LastStep or Mean");
+        Require(Pooling != SequencePooling.EveryStep && Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "LastStep, Mean or MeanMax");
+        Require(Enum.IsDefined(WordVectorTraining), nameof(WordVectorTraining), WordVectorTraining, "FineTune or Frozen");
+        Require(WordVectorLearningRateScale > 0 && WordVectorLearningRateScale <= 1, nameof(WordVectorLearningRateScale), WordVectorLearningRateScale, "in (0, 1]");
+        Require(WordDropout >= 0 && WordDropout <= 0.5, nameof(WordDropout), WordDropout, "in [0, 0.5]");
+        Require(WordVectorVocabulary >= 0, nameof(WordVectorVocabulary), WordVectorVocabulary, ">= 0");
+        Require(WordVectorFrozenEpochs >= 0, nameof(WordVectorFrozenEpochs), WordVectorFrozenEpochs, ">= 0");
+        if (WordVectors is { } vectors && EmbeddingSize != vectors.Dimension)
+            throw new ArgumentException($"EmbeddingSize is {EmbeddingSize}, but the word vectors from {vectors.Source} have {vectors.Dimension} values per word. " +
+                                        $"Leave EmbeddingSize unset (it follows the vectors) or set it to {vectors.Dimension}.", nameof(EmbeddingSize));
         RequireColumn(TextColumnName, nameof(TextColumnName));
         RequireColumn(LabelColumnName, nameof(LabelColumnName));
     }

@@ -100,7 +100,8 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         int validationCount = (int)(tokens.Count * o.ValidationFraction);
         var validationRows = order[..validationCount];
         var trainRows = order[validationCount..];
-        var vocabulary = BuildVocabulary(trainRows.SelectMany(i => tokens[i]), o);
+        var pretrained = o.WordVectors is { } vectors ? PretrainedEmbedding.Match(_mlContext, vectors, o.LowerCase) : null;
+        var vocabulary = BuildVocabulary(trainRows.SelectMany(i => tokens[i]), o, pretrained);
         long[] Encode(string[] words) => new[] { (long)BeginId }.Concat(words.Take(o.MaxLength).Select(w => (long)vocabulary.IdOf(w))).ToArray();
         var trainIds = trainRows.Select(i => Encode(tokens[i])).ToArray();
         var trainLabels = trainRows.Select(i => labels[i]).ToArray();
@@ -117,17 +118,35 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
             Task = TextClassifierTransformer.TaskName,
             VocabularySize = vocabulary.Count,
             Pooling = o.Pooling,
+            WideTokens = o.WideTokens,
             Activation = binary ? HeadActivation.Sigmoid : HeadActivation.Softmax,
         };
-        var settings = new TextClassificationSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, seed, PadId) { Schedule = o.CreateSchedule() };
+        var settings = new TextClassificationSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, seed, PadId)
+        {
+            Schedule = o.CreateSchedule(),
+            WordDropout = o.WordDropout > 0 ? new TokenDropout(o.WordDropout, UnknownId, Specials.Length) : null,
+        };
         var heldRows = (validationRows.Length > 0 ? validationRows : trainRows).Take(64).ToArray();
         var heldIds = heldRows.Select(i => Encode(tokens[i])).ToArray();
         var checkpoints = session.Checkpoints(FitSession.DataDigest(trainIds.Concat(validationIds), trainLabels.Concat(validationLabels).ToArray()));
+        string? vectorsLine = null;
         var (history, weights, torchProbabilities) = session.Train(device =>
         {
-            using var model = new RecurrentSequenceNetwork(network, o.Dropout);
+            using var model = new RecurrentSequenceNetwork(network, o.Dropout, o.MaskedPadding);
+            bool[]? covered = pretrained?.Initialize(model.named_parameters().First(p => p.name == "embedding.weight").parameter, vocabulary, new[] { PadId, UnknownId, BeginId });
             model.to(device);
-            var history = TextClassifierTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, settings, o.Progress,
+            using var frozen = covered is null ? null : PretrainedEmbedding.RowScales(covered, 0, device);
+            using var slower = covered is null ? null : PretrainedEmbedding.RowScales(covered, o.WordVectorLearningRateScale, device);
+            var runSettings = settings;
+            if (covered is not null)
+            {
+                vectorsLine = pretrained!.Describe(covered, o);
+                session.Info("word vectors: " + vectorsLine);
+                var scale = new ParameterRateScale("embedding.weight",
+                    epoch => o.WordVectorTraining == WordVectorTraining.Frozen || epoch <= o.WordVectorFrozenEpochs ? frozen : slower);
+                runSettings = settings with { RateScales = new[] { scale } };
+            }
+            var history = TextClassifierTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, runSettings, o.Progress,
                 session.Info, o.CancellationToken, checkpoints);
             var probabilities = FitSession.OnCpu(model, device, o.Dropout, cpu => TextClassifierTrainingLoop.Predict(cpu, torch.CPU, heldIds, o.BatchSize, PadId));
             return (history, model.ExportWeights(), probabilities);
@@ -140,6 +159,8 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
             UsesLengths = true, PredictedIndexOutput = !binary,
         };
         var metadata = Metadata(o, binary, labelNames).Concat(session.Metadata(history)).ToList();
+        if (vectorsLine is not null)
+            metadata.Add(new(TextClassifierTransformer.MetadataWordVectors, vectorsLine));
         byte[] onnx = SequenceOnnxExporter.Export(deployed, weights, metadata);
         byte[] rowModel = SequenceOnnxExporter.Export(deployed with { UsesLengths = false }, weights, metadata);
         float[] onnxProbabilities = TextClassifierTransformer.ScoreTokens(onnx, heldRows.Select(i => tokens[i]).ToArray(), outputs);
@@ -193,11 +214,26 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         public uint PredictedLabel { get; set; }
     }
 
-    private static Vocabulary BuildVocabulary(IEnumerable<string> words, TextClassifierOptions o)
+    private static Vocabulary BuildVocabulary(IEnumerable<string> words, TextClassifierOptions o, PretrainedEmbedding? pretrained)
     {
         var list = words.ToList();
         if (list.Count == 0)
             return Vocabulary.FromTokens(Specials, PadId, UnknownId);
+        if (pretrained is not null)
+        {
+            // A word seen once teaches a fresh row nothing, but a pretrained row already knows it: keep those regardless of frequency.
+            var kept = list.GroupBy(w => w, StringComparer.Ordinal)
+                .Select(g => (Word: g.Key, Count: g.Count()))
+                .Where(w => !Specials.Contains(w.Word) && (w.Count >= o.MinimumFrequency || pretrained.Covers(w.Word)))
+                .OrderByDescending(w => w.Count).ThenBy(w => w.Word, StringComparer.Ordinal)
+                .Select(w => w.Word);
+            // Then the vectors' most frequent words the training texts lack, so a new text's unseen words keep their pretrained meaning.
+            var seen = kept.ToHashSet(StringComparer.Ordinal);
+            kept = kept.Concat(pretrained.Keys.Where(k => !seen.Contains(k) && !Specials.Contains(k)).Take(o.WordVectorVocabulary));
+            if (o.MaximumVocabularySize > 0)
+                kept = kept.Take(o.MaximumVocabularySize - Specials.Length);
+            return Vocabulary.FromTokens(Specials.Concat(kept).ToArray(), PadId, UnknownId);
+        }
         try
         {
             var built = Vocabulary.Build(list, o.MinimumFrequency, o.MaximumVocabularySize == 0 ? 0 : o.MaximumVocabularySize - Specials.Length);

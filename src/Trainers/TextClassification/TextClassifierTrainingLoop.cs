@@ -8,6 +8,12 @@ internal sealed record TextClassificationSettings(int Epochs, int BatchSize, dou
 {
     /// <summary>The run's learning-rate schedule; null for a constant rate.</summary>
     public LearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Word dropout on training batches; null for none.</summary>
+    public TokenDropout? WordDropout { get; init; }
+
+    /// <summary>Per-parameter learning-rate scales (pretrained embedding rows); empty for none.</summary>
+    public IReadOnlyList<ParameterRateScale> RateScales { get; init; } = Array.Empty<ParameterRateScale>();
 }
 
 /// <summary>
@@ -23,7 +29,7 @@ internal static class TextClassifierTrainingLoop
         CheckpointStore? checkpoints = null)
     {
         using var source = new LengthBucketedBatchSource(network, train, settings.BatchSize, settings.PadId, device,
-            (logits, batch) => Loss(logits, trainLabels, batch, binary, device));
+            (logits, batch) => Loss(logits, trainLabels, batch, binary, device), settings.WordDropout);
         var run = new TrainingRun
         {
             Epochs = settings.Epochs,
@@ -32,6 +38,7 @@ internal static class TextClassifierTrainingLoop
             Clipping = new GradientClipping(settings.GradientClipNorm),
             EarlyStopping = new EarlyStopping(settings.Patience),
             Schedule = settings.Schedule ?? new ConstantSchedule(),
+            RateScales = settings.RateScales,
             Validate = validation.Length > 0 ? () => Evaluate(network, device, validation, validationLabels, binary, settings) : null,
             OnEpoch = e =>
             {

@@ -21,6 +21,7 @@ public sealed class TextClassifierTransformer : ITransformer, IDisposable
     internal const string MetadataKind = "classifier.kind";
     internal const string MetadataLabels = "classifier.labels";
     internal const string MetadataLowerCase = "text.lowercase";
+    internal const string MetadataWordVectors = "text.word_vectors";
 
     private readonly MLContext _mlContext;
     private readonly TransformerChain<ITransformer> _chain;
@@ -58,6 +59,9 @@ public sealed class TextClassifierTransformer : ITransformer, IDisposable
 
     /// <summary>The export self-check (ONNX Runtime on raw words vs TorchSharp on ids); null for a loaded model.</summary>
     public ParityReport? Parity { get; }
+
+    /// <summary>Which pretrained word vectors the embedding started from, how many vocabulary rows they covered and how they trained; null without vectors.</summary>
+    public string? WordVectorsDescription => OnnxModelInfo.Read(_onnx).Metadata.GetValueOrDefault(MetadataWordVectors);
 
     /// <summary>True: one row in, one row out.</summary>
     public bool IsRowToRowMapper => true;

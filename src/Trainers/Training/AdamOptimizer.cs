@@ -21,6 +21,7 @@ internal sealed class AdamOptimizer : IDisposable
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _firstMoments;
     private readonly Tensor[] _secondMoments;
+    private readonly Tensor?[] _rateScales;
 
     /// <param name="parameters">The parameters to update, in a fixed order (the order checkpoints store their moments in).</param>
     /// <param name="learningRate">Initial learning rate.</param>
@@ -36,7 +37,15 @@ internal sealed class AdamOptimizer : IDisposable
         Epsilon = epsilon;
         _firstMoments = _parameters.Select(p => torch.zeros_like(p)).ToArray();
         _secondMoments = _parameters.Select(p => torch.zeros_like(p)).ToArray();
+        _rateScales = new Tensor?[_parameters.Length];
     }
+
+    /// <summary>
+    /// Multiplies the update of parameter <paramref name="index"/> by <paramref name="scale"/> (broadcast against it) from the next
+    /// <see cref="Step"/> on; null restores the full rate. The moments keep accumulating where the scale is 0, so an unfrozen row
+    /// starts with warm statistics. The caller owns the tensor.
+    /// </summary>
+    public void SetRateScale(int index, Tensor? scale) => _rateScales[index] = scale;
 
     /// <summary>The rate the next <see cref="Step"/> uses; schedules change it between epochs.</summary>
     public double LearningRate { get; set; }
@@ -91,7 +100,10 @@ internal sealed class AdamOptimizer : IDisposable
             _firstMoments[i].mul_(beta1).add_(grad, alpha: oneMinusBeta1);
             _secondMoments[i].mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
             var denominator = _secondMoments[i].sqrt().div_(rootBiasCorrection2).add_(epsilon, one);
-            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: negativeStepSize);
+            if (_rateScales[i] is { } scale)
+                _parameters[i].add_(_firstMoments[i].div(denominator).mul_(scale), alpha: negativeStepSize);
+            else
+                _parameters[i].addcdiv_(_firstMoments[i], denominator, value: negativeStepSize);
         }
     }
 

@@ -15,6 +15,7 @@ internal sealed class LengthBucketedBatchSource : IBatchSource
     private readonly long _padId;
     private readonly Device _device;
     private readonly Func<Tensor, int[], Tensor> _loss;
+    private readonly TokenDropout? _dropout;
     private List<int[]> _batches;
 
     /// <param name="network">The network the batches train.</param>
@@ -23,8 +24,11 @@ internal sealed class LengthBucketedBatchSource : IBatchSource
     /// <param name="padId">Id written past a row's end (never read: batches are packed).</param>
     /// <param name="device">Training device.</param>
     /// <param name="loss">Mean loss of the head's output <c>[batch, outputs]</c> for the given row indices.</param>
-    public LengthBucketedBatchSource(RecurrentSequenceNetwork network, long[][] rows, int batchSize, long padId, Device device, Func<Tensor, int[], Tensor> loss)
+    /// <param name="dropout">Word dropout applied to every training batch; null for none.</param>
+    public LengthBucketedBatchSource(RecurrentSequenceNetwork network, long[][] rows, int batchSize, long padId, Device device, Func<Tensor, int[], Tensor> loss,
+        TokenDropout? dropout = null)
     {
+        _dropout = dropout;
         _network = network;
         _rows = rows;
         _batchSize = batchSize;
@@ -45,6 +49,8 @@ internal sealed class LengthBucketedBatchSource : IBatchSource
     {
         var batch = _batches[index];
         var (ids, lengths) = Pad(_rows, batch, _padId, _device);
+        if (_dropout is not null)
+            ids = _dropout.Apply(ids);
         var output = _network.Forward(ids, lengths);
         output.FinalHidden.Dispose();
         output.FinalCell?.Dispose();

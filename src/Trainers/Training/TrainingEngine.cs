@@ -88,6 +88,7 @@ internal static class TrainingEngine
             {
                 run.CancellationToken.ThrowIfCancellationRequested();
                 network.train();
+                ApplyRateScales(network, optimizer, run.RateScales, epoch);
                 source.StartEpoch(random);
                 int batchCount = source.BatchCount;
                 double lossSum = 0, lastBatch = double.NaN;
@@ -188,6 +189,21 @@ internal static class TrainingEngine
         finally
         {
             early.Dispose();
+        }
+    }
+
+    private static void ApplyRateScales(nn.Module network, AdamOptimizer optimizer, IReadOnlyList<ParameterRateScale> scales, int epoch)
+    {
+        if (scales.Count == 0)
+            return;
+        // The optimizer holds network.parameters() in named_parameters() order, so a name's position is its index.
+        var names = network.named_parameters().Select(p => p.name).ToList();
+        foreach (var scale in scales)
+        {
+            int index = names.IndexOf(scale.ParameterName);
+            if (index < 0)
+                throw new InvalidOperationException($"A learning-rate scale names the parameter '{scale.ParameterName}', which the network does not have ({string.Join(", ", names)}).");
+            optimizer.SetRateScale(index, scale.ForEpoch(epoch));
         }
     }
 

@@ -24,6 +24,9 @@ internal sealed class TrainingRun
     /// <summary>The learning rate after each epoch. Default constant.</summary>
     public LearningRateSchedule Schedule { get; init; } = new ConstantSchedule();
 
+    /// <summary>Per-parameter learning-rate scales by epoch (frozen or slower rows); empty for the full rate everywhere.</summary>
+    public IReadOnlyList<ParameterRateScale> RateScales { get; init; } = Array.Empty<ParameterRateScale>();
+
     /// <summary>Wall-clock budget, checked after every batch; the epoch in progress is then validated and counted. Null for none.</summary>
     public TrainingTimeBudget? TimeBudget { get; init; }
 

@@ -29,6 +29,11 @@ public sealed class WordVectors
     /// <summary>Values per word.</summary>
     public int Dimension { get; }
 
+    /// <summary>The lookup keys, in the file's order (most frequent first in GloVe, word2vec and fastText files).</summary>
+    public IReadOnlyList<string> Words => _words ??= _index.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
+
+    private string[]? _words;
+
     /// <summary>Words with a vector.</summary>
     public int Count => _index.Count;
 
@@ -53,7 +58,26 @@ public sealed class WordVectors
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Word vectors file '{path}' does not exist.", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        return FromBytes(File.ReadAllBytes(path), path, expectedDimension, normalize);
+    }
+
+    /// <summary>Reads vectors from a stream (e.g. an embedded resource); <paramref name="source"/> names it in messages, like a path.</summary>
+    /// <param name="stream">GloVe, word2vec-text or fastText <c>.vec</c> contents, plain or gzip; read to its end, not disposed.</param>
+    /// <param name="source">What to call the vectors in messages and model metadata (a file name).</param>
+    /// <param name="expectedDimension">As in <see cref="Load(string, int?, Func{string, string}?)"/>.</param>
+    /// <param name="normalize">As in <see cref="Load(string, int?, Func{string, string}?)"/>.</param>
+    /// <exception cref="InvalidDataException">As in <see cref="Load(string, int?, Func{string, string}?)"/>.</exception>
+    public static WordVectors Load(Stream stream, string source, int? expectedDimension = null, Func<string, string>? normalize = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return FromBytes(buffer.ToArray(), source, expectedDimension, normalize);
+    }
+
+    private static WordVectors FromBytes(byte[] bytes, string path, int? expectedDimension, Func<string, string>? normalize)
+    {
         if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
         {
             using var input = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);

@@ -8,7 +8,8 @@ namespace MlNetRnn.Tests.Onnx.Export;
 public sealed class SequenceExportStructureTests
 {
     private static ModelProto Export(SequenceModelDescription description, int vocabulary = 0) =>
-        ModelProto.Parser.ParseFrom(SequenceOnnxExporter.Export(description, RandomWeights.Create(description.Architecture, description.OutputSize, 3, vocabularySize: vocabulary)));
+        ModelProto.Parser.ParseFrom(SequenceOnnxExporter.Export(description, RandomWeights.Create(description.Architecture, description.OutputSize, 3, vocabularySize: vocabulary,
+            pooling: description.Pooling, wide: description.WideTokens)));
 
     private static (int ElemType, string[] Dims) Signature(ValueInfoProto v) =>
         (v.Type.TensorType.ElemType, v.Type.TensorType.Shape.Dim.Select(d => d.DimParam.Length > 0 ? d.DimParam : d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());

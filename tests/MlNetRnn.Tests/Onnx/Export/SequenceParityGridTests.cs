@@ -6,7 +6,8 @@ namespace MlNetRnn.Tests.Onnx.Export;
 
 /// <summary>
 /// TorchSharp vs ONNX Runtime for every exported topology: cell × layers 1..4 × uni/bi × bias × float/embedding input ×
-/// head on the last step / every step / mean, each with linear, sigmoid and softmax heads; full-length batches without
+/// head on the last step / every step / mean / mean + max (token models with a pooled head also with the wide bag-of-tokens
+/// part), each with linear, sigmoid and softmax heads; full-length batches without
 /// optional inputs, and ragged batches (lengths 1..100, packed sequences on the TorchSharp side) with random initial state
 /// and the final states compared too. Outputs are NaN-poisoned before each run.
 /// </summary>
@@ -38,12 +39,17 @@ public sealed class SequenceParityGridTests
         // ReLU recurrences are unbounded: with weights up to 0.6 some random stacks grow by orders of magnitude over 100 steps, and
         // the head's output then comes from cancelling large terms, which float32 cannot resolve to 1e-4 relative in either runtime.
         // Smaller weights keep the ReLU cases in the range a trained network works in.
-        var weights = RandomWeights.Create(arch, Outputs, seed, range: cell == RecurrentCellKind.RnnRelu ? 0.35f : 0.6f, vocabularySize: vocabulary);
+        var weights = RandomWeights.Create(arch, Outputs, seed, range: cell == RecurrentCellKind.RnnRelu ? 0.35f : 0.6f, vocabularySize: vocabulary,
+            pooling: pooling, wide: embedding && pooling != SequencePooling.EveryStep);
         var random = new Random(seed);
 
         foreach (var activation in Enum.GetValues<HeadActivation>())
         {
-            var plain = new SequenceModelDescription(arch, Outputs) { VocabularySize = vocabulary, Pooling = pooling, Activation = activation };
+            // Token models with a pooled head carry the wide bag-of-tokens part too, so it is checked in every topology.
+            var plain = new SequenceModelDescription(arch, Outputs)
+            {
+                VocabularySize = vocabulary, Pooling = pooling, Activation = activation, WideTokens = embedding && pooling != SequencePooling.EveryStep,
+            };
             var full = plain with { UsesLengths = true, ExposesState = true };
 
             byte[] plainModel = SequenceOnnxExporter.Export(plain, weights);

@@ -58,6 +58,40 @@ public sealed class AdamOptimizerTests
         copy.Dispose();
     }
 
+    /// <summary>Row scales of the head's weight: row 0 at 0 (frozen), row 1 at 0.5 (half of the full update), against an unscaled twin.</summary>
+    [Fact]
+    public void ARateScaleFreezesOrShrinksTheUpdateRowByRow()
+    {
+        var (ours, full) = TwinNetworks();
+        var before = ours.ExportWeights().Get("head.weight").Data;
+        var names = ours.named_parameters().Select(p => p.name).ToList();
+        using var adam = new AdamOptimizer(ours.parameters(), 0.01);
+        using var reference = new AdamOptimizer(full.parameters(), 0.01);
+        using var scale = torch.tensor(new[] { 0f, 0.5f }, new long[] { 2, 1 });
+        adam.SetRateScale(names.IndexOf("head.weight"), scale);
+        var x = Enumerable.Range(0, 24).Select(i => i / 24f).ToArray();
+        var y = Enumerable.Range(0, 8).Select(i => 1 - i / 8f).ToArray();
+        StepWith(ours, x, y, adam.ZeroGrad, adam.Step);
+        StepWith(full, x, y, reference.ZeroGrad, reference.Step);
+
+        var scaled = ours.ExportWeights();
+        var unscaled = full.ExportWeights();
+        var head = scaled.Get("head.weight").Data;
+        var fullHead = unscaled.Get("head.weight").Data;
+        int width = head.Length / 2;
+        for (int i = 0; i < width; i++)
+        {
+            Assert.Equal(before[i], head[i]);
+            Assert.Equal((fullHead[width + i] - before[width + i]) / 2, head[width + i] - before[width + i], 6);
+            Assert.NotEqual(before[width + i], head[width + i]);
+        }
+        // Every other parameter took the full step.
+        foreach (var tensor in scaled.Tensors.Where(t => t.Name != "head.weight"))
+            Assert.Equal(unscaled.Get(tensor.Name).Data, tensor.Data);
+        ours.Dispose();
+        full.Dispose();
+    }
+
     internal static (RecurrentSequenceNetwork, RecurrentSequenceNetwork) TwinNetworks()
     {
         // libtorch's generator is process-wide: seeding it outside the lock would change the dropout of a fit running in parallel.
