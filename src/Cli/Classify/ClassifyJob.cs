@@ -49,7 +49,7 @@ internal static class ClassifyJob
         // The vocabulary is at most the distinct words (before the trainer's normalisation merges some); weights and token strings are
         // written twice (model.onnx, and the row model inside model.zip).
         var words = data.Texts.SelectMany(text => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        long weights = ModelSizeEstimate.WeightBytes(s.Cell, embedding, s.Hidden, s.Layers, s.Bidirectional, binary ? 1 : classes.Length,
+        long weights = s.Members * ModelSizeEstimate.WeightBytes(s.Cell, embedding, s.Hidden, s.Layers, s.Bidirectional, binary ? 1 : classes.Length,
             words.Length + 3 + (vectors is null ? 0 : s.VectorVocabulary));
         long tokenStrings = words.Sum(w => (long)System.Text.Encoding.UTF8.GetByteCount(w) + 4);
         using var output = OutputSet.Open(dir, OwnedFiles, 2 * (weights + tokenStrings) + ModelSizeEstimate.ReportBytes);
@@ -59,7 +59,7 @@ internal static class ClassifyJob
         string evaluation = s.Tuning ? "an inner 20% of each training part (the test splits are not read)" : "the test split";
         console.MarkupLine($"[bold]mlnet-rnn classify[/]: {Markup.Escape(data.Source)}, {rows.Length} texts ({(binary ? "binary" : $"{classes.Length} classes")}); " +
                            $"{s.Splits} split(s) of {firstTrain.Length} train / {firstTest.Length} scored (seeds {s.Seed}..{s.Seed + s.Splits - 1}), scored on {Markup.Escape(evaluation)}.");
-        console.MarkupLine(Markup.Escape($"{s.Cell}, hidden {s.Hidden}, embedding {embedding}{(vectors is null ? " (no pretrained vectors)" : $" from {vectors.Source.Trim('\'')} ({s.VectorTraining})")}, " +
+        console.MarkupLine(Markup.Escape($"{(s.Members > 1 ? $"{s.Members} x " : "")}{s.Cell}, hidden {s.Hidden}, embedding {embedding}{(vectors is null ? " (no pretrained vectors)" : $" from {vectors.Source.Trim('\'')} ({s.VectorTraining})")}, " +
                                          $"{s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, pooling {s.Pooling}{(s.Wide ? " + wide part" : "")}, dropout {s.Dropout}, max length {s.MaxLength}, device {s.Device}."));
 
         var splitRows = new List<ClassifySplitRow>();
@@ -204,7 +204,7 @@ internal static class ClassifyJob
                 var options = new TextClassifierOptions
                 {
                     Cell = s.Cell, HiddenSize = s.Hidden, NumberOfLayers = s.Layers, Bidirectional = s.Bidirectional, Dropout = s.Dropout,
-                    Pooling = s.Pooling, WideTokens = s.Wide, WordDropout = s.WordDropout, WordVectorVocabulary = s.VectorVocabulary, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = seed, Device = s.Device,
+                    Pooling = s.Pooling, WideTokens = s.Wide, WordDropout = s.WordDropout, WordVectorVocabulary = s.VectorVocabulary, EnsembleSize = s.Members, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = seed, Device = s.Device,
                     WordVectors = vectors, WordVectorTraining = s.VectorTraining, WordVectorLearningRateScale = s.VectorLearningRateScale,
                     WordVectorFrozenEpochs = s.VectorFrozenEpochs,
                     CheckpointDirectory = checkpoint, Resume = s.Checkpoint.Resume, InferenceDevice = s.Device,
@@ -212,7 +212,8 @@ internal static class ClassifyJob
                     Progress = new SynchronousProgress<TrainingProgress>(p =>
                     {
                         task.Value = p.Epoch;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"split {split + 1}/{s.Splits}, epoch {p.Epoch}: train {p.TrainLoss:F4} val {p.ValidationLoss:F4} (best {p.BestEpoch})");
+                        string member = p.Members > 1 ? string.Create(CultureInfo.InvariantCulture, $", member {p.Member + 1}/{p.Members}") : "";
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"split {split + 1}/{s.Splits}{member}, epoch {p.Epoch}: train {p.TrainLoss:F4} val {p.ValidationLoss:F4} (best {p.BestEpoch})");
                     }),
                 };
                 if (vectors is null || s.EmbeddingGiven)

@@ -27,6 +27,7 @@ internal sealed record ClassifySettings
     public SequencePooling Pooling { get; init; } = SequencePooling.Mean;
     public double Dropout { get; init; } = 0.3;
     public bool Wide { get; init; }
+    public int Members { get; init; } = 1;
     public double WordDropout { get; init; }
     public int VectorVocabulary { get; init; }
     public int MaxLength { get; init; } = 100;

@@ -36,7 +36,7 @@ public static class SequenceOnnxExporter
 
         // Inputs, batch-first; the recurrent ops want time-major, so ids (cheaper than floats) or features are transposed once.
         string timeMajor;
-        string? lengths = null, wideTokens = null;
+        string? lengths = null, timeIds = null;
         // Graph inputs are declared in a fixed order: the data (tokens or input), then lengths, then the states.
         string? DeclareLengths() => description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
         if (description.UsesEmbedding)
@@ -76,15 +76,8 @@ public static class SequenceOnnxExporter
                 if (lengths is not null)
                     lengths = b.Op("Add", "lengths.with_begin", new[] { lengths, b.AddInt32Vector("const.one_i32", 1) });
             }
-            var table = weights.Get("embedding.weight", description.VocabularySize, arch.InputSize);
-            string e = b.AddFloat("embedding.weight", table.Shape, table.Data);
-            string timeIds = b.Op("Transpose", "tokens.time_major", new[] { ids }, IntsAttribute("perm", 1, 0));
-            timeMajor = b.Op("Gather", "embedded", new[] { e, timeIds }, IntAttribute("axis", 0));
-            if (description.WideTokens)
-            {
-                var wide = weights.Get("wide.weight", description.VocabularySize, outputs);
-                wideTokens = b.Op("Gather", "wide.tokens", new[] { b.AddFloat("wide.weight", wide.Shape, wide.Data), timeIds }, IntAttribute("axis", 0));
-            }
+            timeIds = b.Op("Transpose", "tokens.time_major", new[] { ids }, IntsAttribute("perm", 1, 0));
+            timeMajor = timeIds;
         }
         else
         {
@@ -105,57 +98,12 @@ public static class SequenceOnnxExporter
                 c0 = b.AddInput(SequenceOnnxNames.InitialCell, F, arch.NumLayers * d, "batch", arch.HiddenSize);
         }
 
-        var stack = Emit(b, arch, weights, "rnn.", timeMajor, new RecurrentStackRequest
-        {
-            SequenceLengths = lengths,
-            InitialHidden = h0,
-            InitialCell = c0,
-            SequenceOutput = description.Pooling != SequencePooling.LastStep,
-            FinalStates = description.ExposesState,
-            LastLayerFinalHidden = description.Pooling == SequencePooling.LastStep,
-        });
-
-        var headWeight = weights.Get("head.weight", outputs, description.HeadInputSize);
-        var headBias = weights.Get("head.bias", outputs);
-        string bias = b.AddFloat("head.bias", headBias.Shape, headBias.Data);
-        string y;
-        switch (description.Pooling)
-        {
-            case SequencePooling.EveryStep:
-            {
-                // MatMul on the time-major output, then transpose the (usually narrower) result to batch-first.
-                var transposed = new float[headWeight.Data.Length];
-                for (int o = 0; o < outputs; o++)
-                for (int i = 0; i < arch.OutputSize; i++)
-                    transposed[i * outputs + o] = headWeight.Data[o * arch.OutputSize + i];
-                string wt = b.AddFloat(HeadWeightTransposedName, new long[] { arch.OutputSize, outputs }, transposed);
-                string mm = b.Op("MatMul", "head.matmul", new[] { stack.SequenceOutput!, wt });
-                string added = b.Op("Add", "head.time_major", new[] { mm, bias });
-                y = b.Op("Transpose", "head.out", new[] { added }, IntsAttribute("perm", 1, 0, 2));
-                break;
-            }
-            case SequencePooling.Mean:
-                y = Gemm(b, MeanFeatures(b, stack.SequenceOutput!, lengths, lengths is null ? null : StepMask(b, stack.SequenceOutput!, lengths)), headWeight, bias);
-                break;
-            case SequencePooling.MeanMax:
-            {
-                string? mask = lengths is null ? null : StepMask(b, stack.SequenceOutput!, lengths);
-                string mean = MeanFeatures(b, stack.SequenceOutput!, lengths, mask);
-                string max = MaxFeatures(b, stack.SequenceOutput!, mask);
-                y = Gemm(b, b.Op("Concat", "features.mean_max", new[] { mean, max }, IntAttribute("axis", 1)), headWeight, bias);
-                break;
-            }
-            default:
-                y = Gemm(b, FinalStateFeatures(b, arch, stack), headWeight, bias);
-                break;
-        }
-
-        if (wideTokens is not null)
-        {
-            // The wide part: the mean over valid steps of each token's learned weights, added to the logits.
-            string? wideMask = lengths is null ? null : StepMask(b, wideTokens, lengths, "wide");
-            y = b.Op("Add", "head.wide_added", new[] { y, MeanFeatures(b, wideTokens, lengths, wideMask, "wide", "wide.mean") });
-        }
+        // Each member: its embedding, stack, head and wide part on the shared inputs; an ensemble averages their logits in one Mean node.
+        var memberLogits = new string[description.Members];
+        RecurrentStackOutputs? stack = null;
+        for (int k = 0; k < description.Members; k++)
+            (memberLogits[k], stack) = MemberLogits(b, description, weights, description.MemberPrefix(k), timeMajor, timeIds, lengths, h0, c0);
+        string y = description.Members == 1 ? memberLogits[0] : b.Op("Mean", "ensemble.mean", memberLogits);
 
         object[] outShape = everyStep ? new object[] { "batch", "seq", outputs } : new object[] { "batch", outputs };
         switch (description.Activation)
@@ -189,7 +137,7 @@ public static class SequenceOnnxExporter
         }
         if (description.ExposesState)
         {
-            b.Op("Identity", SequenceOnnxNames.FinalHidden, new[] { stack.FinalHidden! });
+            b.Op("Identity", SequenceOnnxNames.FinalHidden, new[] { stack!.FinalHidden! });
             b.AddOutput(SequenceOnnxNames.FinalHidden, F, arch.NumLayers * d, "batch", arch.HiddenSize);
             if (stack.FinalCell is not null)
             {
@@ -206,10 +154,90 @@ public static class SequenceOnnxExporter
     /// <summary>Initializer name of an every-step head's weight, stored transposed (<c>[D·H, outputs]</c>) for MatMul.</summary>
     public const string HeadWeightTransposedName = "head.weight_t";
 
-    private static string Gemm(OnnxGraphBuilder b, string features, NamedTensor weight, string bias)
+    /// <summary>
+    /// One member's head values before the activation: its embedding lookup (token models), recurrent stack, pooling, head and wide
+    /// part. Every weight and node name carries the member's prefix (empty for a single network, so its graph keeps the plain names).
+    /// </summary>
+    private static (string Logits, RecurrentStackOutputs Stack) MemberLogits(OnnxGraphBuilder b, SequenceModelDescription description, WeightSet weights,
+        string p, string timeMajor, string? timeIds, string? lengths, string? h0, string? c0)
     {
-        string w = b.AddFloat("head.weight", weight.Shape, weight.Data);
-        return b.Op("Gemm", "head.out", new[] { features, w, bias }, IntAttribute("transB", 1));
+        var arch = description.Architecture;
+        int outputs = description.OutputSize;
+        string? wideTokens = null;
+        string input = timeMajor;
+        if (description.UsesEmbedding)
+        {
+            var table = weights.Get(p + "embedding.weight", description.VocabularySize, arch.InputSize);
+            string e = b.AddFloat(p + "embedding.weight", table.Shape, table.Data);
+            input = b.Op("Gather", p + "embedded", new[] { e, timeIds! }, IntAttribute("axis", 0));
+            if (description.WideTokens)
+            {
+                var wide = weights.Get(p + "wide.weight", description.VocabularySize, outputs);
+                wideTokens = b.Op("Gather", p + "wide.tokens", new[] { b.AddFloat(p + "wide.weight", wide.Shape, wide.Data), timeIds! }, IntAttribute("axis", 0));
+            }
+        }
+
+        var stack = Emit(b, arch, weights, p + "rnn.", input, new RecurrentStackRequest
+        {
+            SequenceLengths = lengths,
+            InitialHidden = h0,
+            InitialCell = c0,
+            SequenceOutput = description.Pooling != SequencePooling.LastStep,
+            FinalStates = description.ExposesState,
+            LastLayerFinalHidden = description.Pooling == SequencePooling.LastStep,
+        });
+
+        var headWeight = weights.Get(p + "head.weight", outputs, description.HeadInputSize);
+        var headBias = weights.Get(p + "head.bias", outputs);
+        string bias = b.AddFloat(p + "head.bias", headBias.Shape, headBias.Data);
+        string y;
+        switch (description.Pooling)
+        {
+            case SequencePooling.EveryStep:
+            {
+                // MatMul on the time-major output, then transpose the (usually narrower) result to batch-first.
+                var transposed = new float[headWeight.Data.Length];
+                for (int o = 0; o < outputs; o++)
+                for (int i = 0; i < arch.OutputSize; i++)
+                    transposed[i * outputs + o] = headWeight.Data[o * arch.OutputSize + i];
+                string wt = b.AddFloat(p + HeadWeightTransposedName, new long[] { arch.OutputSize, outputs }, transposed);
+                string mm = b.Op("MatMul", p + "head.matmul", new[] { stack.SequenceOutput!, wt });
+                string added = b.Op("Add", p + "head.time_major", new[] { mm, bias });
+                y = b.Op("Transpose", p + "head.out", new[] { added }, IntsAttribute("perm", 1, 0, 2));
+                break;
+            }
+            case SequencePooling.Mean:
+            {
+                string? mask = lengths is null ? null : StepMask(b, stack.SequenceOutput!, lengths, p + "mean");
+                y = Gemm(b, p, MeanFeatures(b, stack.SequenceOutput!, lengths, mask, p + "mean", p + "features"), headWeight, bias);
+                break;
+            }
+            case SequencePooling.MeanMax:
+            {
+                string? mask = lengths is null ? null : StepMask(b, stack.SequenceOutput!, lengths, p + "mean");
+                string mean = MeanFeatures(b, stack.SequenceOutput!, lengths, mask, p + "mean", p + "features");
+                string max = MaxFeatures(b, stack.SequenceOutput!, mask, p);
+                y = Gemm(b, p, b.Op("Concat", p + "features.mean_max", new[] { mean, max }, IntAttribute("axis", 1)), headWeight, bias);
+                break;
+            }
+            default:
+                y = Gemm(b, p, FinalStateFeatures(b, arch, stack), headWeight, bias);
+                break;
+        }
+
+        if (wideTokens is not null)
+        {
+            // The wide part: the mean over valid steps of each token's learned weights, added to the logits.
+            string? wideMask = lengths is null ? null : StepMask(b, wideTokens, lengths, p + "wide");
+            y = b.Op("Add", p + "head.wide_added", new[] { y, MeanFeatures(b, wideTokens, lengths, wideMask, p + "wide", p + "wide.mean") });
+        }
+        return (y, stack);
+    }
+
+    private static string Gemm(OnnxGraphBuilder b, string p, string features, NamedTensor weight, string bias)
+    {
+        string w = b.AddFloat(p + "head.weight", weight.Shape, weight.Data);
+        return b.Op("Gemm", p + "head.out", new[] { features, w, bias }, IntAttribute("transB", 1));
     }
 
     // Mean over the valid steps of [seq, batch, D·H]. With lengths, padded steps are masked out explicitly rather than
@@ -226,14 +254,14 @@ public static class SequenceOnnxExporter
     }
 
     // Element-wise maximum over the valid steps of [seq, batch, D·H]; padded steps are replaced by the lowest float first.
-    private static string MaxFeatures(OnnxGraphBuilder b, string sequence, string? mask)
+    private static string MaxFeatures(OnnxGraphBuilder b, string sequence, string? mask, string p)
     {
         if (mask is null)
-            return b.Op("ReduceMax", "max.features", new[] { sequence }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
-        string mask3d = b.Op("Unsqueeze", "max.mask_3d", new[] { mask, ConstAxes(b, 2) });
-        string lowest = b.AddFloat("const.lowest", Array.Empty<long>(), new[] { float.MinValue });
-        string masked = b.Op("Where", "max.masked", new[] { mask3d, sequence, lowest });
-        return b.Op("ReduceMax", "max.features", new[] { masked }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
+            return b.Op("ReduceMax", p + "max.features", new[] { sequence }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
+        string mask3d = b.Op("Unsqueeze", p + "max.mask_3d", new[] { mask, ConstAxes(b, 2) });
+        string lowest = b.AddFloat(p + "const.lowest", Array.Empty<long>(), new[] { float.MinValue });
+        string masked = b.Op("Where", p + "max.masked", new[] { mask3d, sequence, lowest });
+        return b.Op("ReduceMax", p + "max.features", new[] { masked }, IntsAttribute("axes", 0), IntAttribute("keepdims", 0));
     }
 
     // [seq, batch] Boolean: step t of row r is valid (t < lengths[r]).
@@ -272,6 +300,8 @@ public static class SequenceOnnxExporter
             m[OnnxMetadataKeys.PredictedIndex] = "true";
         if (d.WideTokens)
             m[OnnxMetadataKeys.WideTokens] = "true";
+        if (d.Members > 1)
+            m[OnnxMetadataKeys.SequenceMembers] = RecurrentMetadata.Int(d.Members);
         m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
         m[OnnxMetadataKeys.ExposesState] = RecurrentMetadata.Bool(d.ExposesState);
         m[OnnxMetadataKeys.BatchFirst] = "true";
@@ -302,6 +332,7 @@ public static class SequenceOnnxExporter
             $"MlNetRnn {d.Task} model: {input}; {a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, " +
             $"{(a.Bidirectional ? "bidirectional" : "unidirectional")}{(a.HasBias ? string.Empty : ", no bias")}; " +
             $"{SequenceModelDescription.ActivationName(d.Activation)} head with {d.OutputSize} output(s) on {SequenceModelDescription.PoolingName(d.Pooling)}" +
+            $"{(d.WideTokens ? " plus a wide bag-of-tokens part" : string.Empty)}{(d.Members > 1 ? $"; the mean of {d.Members} members' logits" : string.Empty)}" +
             $"{(d.UsesLengths ? "; int32 'lengths' input" : string.Empty)}{(d.ExposesState ? "; state in (h0/c0) and out (h_n/c_n)" : string.Empty)}.");
     }
 }

@@ -97,29 +97,33 @@ public static class OnnxModelImporter
         }
         else
         {
-            CheckRecurrentNodes(model.Graph, arch, "rnn.");
             sequence = ReadSequence(metadata, arch, task);
             standard = SequenceOnnxExporter.StandardMetadata(sequence);
             outputs = sequence.OutputSize;
-            if (sequence.UsesEmbedding)
-                tensors.Add(Float(initializers, "embedding.weight", "embedding.weight", sequence.VocabularySize, arch.InputSize));
-            tensors.AddRange(RecurrentWeights(initializers, arch, "rnn."));
-            if (sequence.Pooling == SequencePooling.EveryStep)
+            for (int k = 0; k < sequence.Members; k++)
             {
-                var t = Float(initializers, SequenceOnnxExporter.HeadWeightTransposedName, "head.weight_t", arch.OutputSize, outputs);
-                var w = new float[t.Data.Length];
-                for (int i = 0; i < arch.OutputSize; i++)
-                for (int o = 0; o < outputs; o++)
-                    w[o * arch.OutputSize + i] = t.Data[i * outputs + o];
-                tensors.Add(new NamedTensor("head.weight", new long[] { outputs, arch.OutputSize }, w));
+                string p = sequence.MemberPrefix(k);
+                CheckRecurrentNodes(model.Graph, arch, p + "rnn.");
+                if (sequence.UsesEmbedding)
+                    tensors.Add(Float(initializers, p + "embedding.weight", p + "embedding.weight", sequence.VocabularySize, arch.InputSize));
+                tensors.AddRange(RecurrentWeights(initializers, arch, p + "rnn."));
+                if (sequence.Pooling == SequencePooling.EveryStep)
+                {
+                    var t = Float(initializers, p + SequenceOnnxExporter.HeadWeightTransposedName, p + "head.weight_t", arch.OutputSize, outputs);
+                    var w = new float[t.Data.Length];
+                    for (int i = 0; i < arch.OutputSize; i++)
+                    for (int o = 0; o < outputs; o++)
+                        w[o * arch.OutputSize + i] = t.Data[i * outputs + o];
+                    tensors.Add(new NamedTensor(p + "head.weight", new long[] { outputs, arch.OutputSize }, w));
+                }
+                else
+                {
+                    tensors.Add(Float(initializers, p + "head.weight", p + "head.weight", outputs, sequence.HeadInputSize));
+                }
+                tensors.Add(Float(initializers, p + "head.bias", p + "head.bias", outputs));
+                if (sequence.WideTokens)
+                    tensors.Add(Float(initializers, p + "wide.weight", p + "wide.weight", sequence.VocabularySize, outputs));
             }
-            else
-            {
-                tensors.Add(Float(initializers, "head.weight", "head.weight", outputs, sequence.HeadInputSize));
-            }
-            tensors.Add(Float(initializers, "head.bias", "head.bias", outputs));
-            if (sequence.WideTokens)
-                tensors.Add(Float(initializers, "wide.weight", "wide.weight", sequence.VocabularySize, outputs));
         }
 
         var extra = model.MetadataProps
@@ -262,6 +266,7 @@ public static class OnnxModelImporter
             BeginTokenId = m.ContainsKey(OnnxMetadataKeys.BeginTokenId) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.BeginTokenId) : -1,
             PredictedIndexOutput = m.TryGetValue(OnnxMetadataKeys.PredictedIndex, out var pi) && pi == "true",
             WideTokens = m.TryGetValue(OnnxMetadataKeys.WideTokens, out var wide) && wide == "true",
+            Members = m.ContainsKey(OnnxMetadataKeys.SequenceMembers) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.SequenceMembers) : 1,
             ExposesState = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.ExposesState),
             InputScaling = m.ContainsKey(OnnxMetadataKeys.InputScalingCenter)
                 ? new AffineScaling(RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.InputScalingCenter), RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.InputScalingScale))

@@ -49,6 +49,8 @@ public static class OnnxMetadataKeys
     public const string SeasonalNaiveMembers = "forecast.seasonal_naive_members";
     /// <summary>Ensemble members averaged by the graph (forecasting); absent means 1.</summary>
     public const string Members = "forecast.members";
+    /// <summary>Ensemble members whose logits a sequence model's graph averages (weights prefixed <c>member{k}.</c>); absent means 1.</summary>
+    public const string SequenceMembers = "head.members";
     /// <summary>Nominal coverage of the graph's prediction interval, e.g. "0.8"; absent when the graph has no interval outputs.</summary>
     public const string IntervalCoverage = "forecast.interval.coverage";
     /// <summary>Comma-separated scaled-space offsets of the interval's lower bound, one per horizon step.</summary>

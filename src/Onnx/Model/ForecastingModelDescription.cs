@@ -48,5 +48,5 @@ public sealed record ForecastingModelDescription(
     public string UpperOutputName => OutputName + "Upper";
 
     /// <summary>Prefix of member <paramref name="member"/>'s weights: none for a single network, <c>member{k}.</c> in an ensemble.</summary>
-    public string MemberPrefix(int member) => Members == 1 ? string.Empty : $"member{member}.";
+    public string MemberPrefix(int member) => EnsembleNaming.MemberPrefix(Members, member);
 }

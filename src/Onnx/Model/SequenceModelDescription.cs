@@ -40,6 +40,16 @@ public sealed record SequenceModelDescription
     /// </summary>
     public bool WideTokens { get; init; }
 
+    /// <summary>
+    /// Networks averaged by the graph, 1 to 100: each member has its own embedding, stack, head (and wide part), with weights
+    /// prefixed <c>member{k}.</c>; the graph averages their head values (logits) before the activation. Pooled heads without
+    /// exposed state only. Default 1.
+    /// </summary>
+    public int Members { get; init; } = 1;
+
+    /// <summary>The weight-name prefix of member <paramref name="member"/> (empty for a single network).</summary>
+    public string MemberPrefix(int member) => EnsembleNaming.MemberPrefix(Members, member);
+
     /// <summary>Values the head reads per row: the stack's D·H, or twice that for <see cref="SequencePooling.MeanMax"/>.</summary>
     public int HeadInputSize => Pooling == SequencePooling.MeanMax ? 2 * Architecture.OutputSize : Architecture.OutputSize;
 
@@ -114,6 +124,10 @@ public sealed record SequenceModelDescription
             throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
         if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))
             throw new ArgumentException("predicted_index is written for softmax heads on the last step or the mean only.");
+        if (Members < 1 || Members > 100)
+            throw new ArgumentOutOfRangeException(nameof(Members), Members, "An ensemble has 1 to 100 members.");
+        if (Members > 1 && (ExposesState || Pooling == SequencePooling.EveryStep))
+            throw new ArgumentException("An ensemble averages pooled heads: it cannot expose states or score every step.");
         if (WideTokens && (!UsesEmbedding || Pooling == SequencePooling.EveryStep))
             throw new ArgumentException("A wide bag-of-tokens part needs token input and a pooled head (not every step).");
         if (InputScaling is not null)

@@ -78,6 +78,12 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
     public SequencePooling Pooling { get; set; } = SequencePooling.Mean;
 
     /// <summary>
+    /// Networks trained from seeds <c>Seed</c>, <c>Seed + 1</c>, … and averaged inside one ONNX graph (the mean of their logits), 1 to 20.
+    /// Each costs a full training run and its own weights; the average is steadier from split to split than any one of them. Default 1.
+    /// </summary>
+    public int EnsembleSize { get; set; } = 1;
+
+    /// <summary>
     /// Train on padded batches with each text's steps masked (the backward direction starts at each text's own last word) instead of
     /// packed sequences: the same values, and faster on the CPU, where libtorch runs packed batches step by step. Default true.
     /// </summary>
@@ -117,6 +123,7 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
         Require(Pooling != SequencePooling.EveryStep && Enum.IsDefined(Pooling), nameof(Pooling), Pooling, "LastStep, Mean or MeanMax");
         Require(Enum.IsDefined(WordVectorTraining), nameof(WordVectorTraining), WordVectorTraining, "FineTune or Frozen");
         Require(WordVectorLearningRateScale > 0 && WordVectorLearningRateScale <= 1, nameof(WordVectorLearningRateScale), WordVectorLearningRateScale, "in (0, 1]");
+        Require(EnsembleSize >= 1 && EnsembleSize <= 20, nameof(EnsembleSize), EnsembleSize, "between 1 and 20");
         Require(WordDropout >= 0 && WordDropout <= 0.5, nameof(WordDropout), WordDropout, "in [0, 0.5]");
         Require(WordVectorVocabulary >= 0, nameof(WordVectorVocabulary), WordVectorVocabulary, ">= 0");
         Require(WordVectorFrozenEpochs >= 0, nameof(WordVectorFrozenEpochs), WordVectorFrozenEpochs, ">= 0");

@@ -115,6 +115,7 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         var architecture = new RecurrentArchitecture(o.Cell, o.EmbeddingSize, o.HiddenSize, o.NumberOfLayers, o.Bidirectional);
         var network = new SequenceModelDescription(architecture, outputs)
         {
+            Members = o.EnsembleSize,
             Task = TextClassifierTransformer.TaskName,
             VocabularySize = vocabulary.Count,
             Pooling = o.Pooling,
@@ -132,24 +133,45 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         string? vectorsLine = null;
         var (history, weights, torchProbabilities) = session.Train(device =>
         {
-            using var model = new RecurrentSequenceNetwork(network, o.Dropout, o.MaskedPadding);
-            bool[]? covered = pretrained?.Initialize(model.named_parameters().First(p => p.name == "embedding.weight").parameter, vocabulary, new[] { PadId, UnknownId, BeginId });
-            model.to(device);
-            using var frozen = covered is null ? null : PretrainedEmbedding.RowScales(covered, 0, device);
-            using var slower = covered is null ? null : PretrainedEmbedding.RowScales(covered, o.WordVectorLearningRateScale, device);
-            var runSettings = settings;
-            if (covered is not null)
+            // One network per member (seeds s, s+1, ...), each with its own early stopping; the graph averages their logits.
+            var single = network with { Members = 1 };
+            var memberWeights = new List<NamedTensor>();
+            var logitSum = new float[heldIds.Length * outputs];
+            TrainingHistory? first = null;
+            var duration = TimeSpan.Zero;
+            for (int k = 0; k < o.EnsembleSize; k++)
             {
-                vectorsLine = pretrained!.Describe(covered, o);
-                session.Info("word vectors: " + vectorsLine);
-                var scale = new ParameterRateScale("embedding.weight",
-                    epoch => o.WordVectorTraining == WordVectorTraining.Frozen || epoch <= o.WordVectorFrozenEpochs ? frozen : slower);
-                runSettings = settings with { RateScales = new[] { scale } };
+                if (k > 0)
+                    session.Reseed(k);
+                using var model = new RecurrentSequenceNetwork(single, o.Dropout, o.MaskedPadding);
+                bool[]? covered = pretrained?.Initialize(model.named_parameters().First(p => p.name == "embedding.weight").parameter, vocabulary, new[] { PadId, UnknownId, BeginId });
+                model.to(device);
+                using var frozen = covered is null ? null : PretrainedEmbedding.RowScales(covered, 0, device);
+                using var slower = covered is null ? null : PretrainedEmbedding.RowScales(covered, o.WordVectorLearningRateScale, device);
+                var runSettings = settings with { Seed = seed + k, Member = k, Members = o.EnsembleSize };
+                if (covered is not null)
+                {
+                    if (k == 0)
+                    {
+                        vectorsLine = pretrained!.Describe(covered, o);
+                        session.Info("word vectors: " + vectorsLine);
+                    }
+                    var scale = new ParameterRateScale("embedding.weight",
+                        epoch => o.WordVectorTraining == WordVectorTraining.Frozen || epoch <= o.WordVectorFrozenEpochs ? frozen : slower);
+                    runSettings = runSettings with { RateScales = new[] { scale } };
+                }
+                var history = TextClassifierTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, runSettings, o.Progress,
+                    session.Info, o.CancellationToken, checkpoints);
+                first ??= history;
+                duration += history.Duration;
+                var logits = FitSession.OnCpu(model, device, o.Dropout, cpu => TextClassifierTrainingLoop.PredictLogits(cpu, torch.CPU, heldIds, o.BatchSize, PadId));
+                for (int i = 0; i < logits.Length; i++)
+                    logitSum[i] += logits[i];
+                memberWeights.AddRange(EnsembleWeights.Named(model.ExportWeights(), o.EnsembleSize, k));
             }
-            var history = TextClassifierTrainingLoop.Train(model, device, trainIds, trainLabels, validationIds, validationLabels, binary, runSettings, o.Progress,
-                session.Info, o.CancellationToken, checkpoints);
-            var probabilities = FitSession.OnCpu(model, device, o.Dropout, cpu => TextClassifierTrainingLoop.Predict(cpu, torch.CPU, heldIds, o.BatchSize, PadId));
-            return (history, model.ExportWeights(), probabilities);
+            // The history shown is the first member's (each member stops on its own); the duration is the whole ensemble's.
+            var combined = new TrainingHistory(first!.TrainLoss, first.ValidationLoss, first.BestEpoch, first.StoppedEarly, duration, first.RefitTrainLoss, first.ResumedEpochs);
+            return (combined, new WeightSet(memberWeights), Activate(logitSum, o.EnsembleSize, outputs, binary));
         });
 
         // 4. Export (vocabulary lookup, truncation and the begin token in the graph) and check it against TorchSharp on raw words.
@@ -212,6 +234,25 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         public float[] Score { get; set; } = Array.Empty<float>();
 
         public uint PredictedLabel { get; set; }
+    }
+
+    /// <summary>The activation of the members' mean logits, as the graph computes it: sigmoid of the one logit, or the softmax per row.</summary>
+    private static float[] Activate(float[] logitSum, int members, int outputs, bool binary)
+    {
+        var result = new float[logitSum.Length];
+        for (int row = 0; row < logitSum.Length / outputs; row++)
+        {
+            var mean = logitSum.AsSpan(row * outputs, outputs).ToArray().Select(v => (double)v / members).ToArray();
+            if (binary)
+            {
+                result[row] = (float)(1 / (1 + Math.Exp(-mean[0])));
+                continue;
+            }
+            double max = mean.Max(), sum = mean.Sum(v => Math.Exp(v - max));
+            for (int c = 0; c < outputs; c++)
+                result[row * outputs + c] = (float)(Math.Exp(mean[c] - max) / sum);
+        }
+        return result;
     }
 
     private static Vocabulary BuildVocabulary(IEnumerable<string> words, TextClassifierOptions o, PretrainedEmbedding? pretrained)

@@ -9,6 +9,12 @@ internal sealed record TextClassificationSettings(int Epochs, int BatchSize, dou
     /// <summary>The run's learning-rate schedule; null for a constant rate.</summary>
     public LearningRateSchedule? Schedule { get; init; }
 
+    /// <summary>0-based ensemble member being trained (named in progress reports and checkpoint stages).</summary>
+    public int Member { get; init; }
+
+    /// <summary>Members in the ensemble; 1 for a single network.</summary>
+    public int Members { get; init; } = 1;
+
     /// <summary>Word dropout on training batches; null for none.</summary>
     public TokenDropout? WordDropout { get; init; }
 
@@ -30,8 +36,10 @@ internal static class TextClassifierTrainingLoop
     {
         using var source = new LengthBucketedBatchSource(network, train, settings.BatchSize, settings.PadId, device,
             (logits, batch) => Loss(logits, trainLabels, batch, binary, device), settings.WordDropout);
+        string member = settings.Members > 1 ? $"member {settings.Member + 1}/{settings.Members} " : string.Empty;
         var run = new TrainingRun
         {
+            Stage = EnsembleWeights.Prefix(settings.Members, settings.Member) + "training",
             Epochs = settings.Epochs,
             LearningRate = settings.LearningRate,
             ShuffleSeed = settings.Seed,
@@ -42,8 +50,10 @@ internal static class TextClassifierTrainingLoop
             Validate = validation.Length > 0 ? () => Evaluate(network, device, validation, validationLabels, binary, settings) : null,
             OnEpoch = e =>
             {
-                progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed));
-                log?.Invoke(e.ValidationLoss is null ? $"epoch {e.Epoch}: train loss {e.TrainLoss:G5}" : $"epoch {e.Epoch}: train loss {e.TrainLoss:G5}, validation loss {e.ValidationLoss:G5}");
+                progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed) { Member = settings.Member, Members = settings.Members });
+                log?.Invoke(e.ValidationLoss is null
+                    ? $"{member}epoch {e.Epoch}: train loss {e.TrainLoss:G5}"
+                    : $"{member}epoch {e.Epoch}: train loss {e.TrainLoss:G5}, validation loss {e.ValidationLoss:G5}");
             },
             Log = log,
             CancellationToken = cancellationToken,
@@ -69,7 +79,14 @@ internal static class TextClassifierTrainingLoop
     }
 
     /// <summary>Probabilities for rows (sigmoid of the one logit, or the softmax), in row order.</summary>
-    public static float[] Predict(RecurrentSequenceNetwork network, Device device, long[][] rows, int batchSize, int padId)
+    public static float[] Predict(RecurrentSequenceNetwork network, Device device, long[][] rows, int batchSize, int padId) =>
+        Predict(network, device, rows, batchSize, padId, activate: true);
+
+    /// <summary>The head's values before the activation (logits), in row order: what an ensemble averages.</summary>
+    public static float[] PredictLogits(RecurrentSequenceNetwork network, Device device, long[][] rows, int batchSize, int padId) =>
+        Predict(network, device, rows, batchSize, padId, activate: false);
+
+    private static float[] Predict(RecurrentSequenceNetwork network, Device device, long[][] rows, int batchSize, int padId, bool activate)
     {
         network.eval();
         using var noGrad = torch.no_grad();
@@ -80,7 +97,7 @@ internal static class TextClassifierTrainingLoop
             using var scope = torch.NewDisposeScope();
             var (x, lengths) = Pad(rows, batch, padId, device);
             using var output = network.Forward(x, lengths);
-            var probabilities = network.Activate(output.Output).cpu().contiguous().data<float>().ToArray();
+            var probabilities = (activate ? network.Activate(output.Output) : output.Output).cpu().contiguous().data<float>().ToArray();
             for (int i = 0; i < batch.Length; i++)
                 probabilities.AsSpan(i * outputs, outputs).CopyTo(result.AsSpan(batch[i] * outputs, outputs));
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Xunit;
 
 namespace MlNetRnn.Tests.Trainers.TextClassification;
@@ -107,6 +108,29 @@ public sealed class PretrainedWordVectorsTests : IDisposable
         Assert.NotEqual(values["good"], Row(tunedWeights, tuned.Vocabulary, "good"));
         Assert.True(tuned.Parity!.Passed);
         Assert.Contains("after 1 frozen epoch", tuned.WordVectorsDescription);
+    }
+
+    [Fact]
+    public void AnEnsembleWithWordDropoutTrainsEachMemberFromTheVectorsAndPassesTheParityCheck()
+    {
+        var ml = new MLContext(seed: 1);
+        var vectors = WordVectors.Load(VectorsFile(out var values));
+        var options = Options(vectors, WordVectorTraining.Frozen);
+        options.EnsembleSize = 2;
+        options.WordDropout = 0.3;
+        options.Pooling = SequencePooling.MeanMax;
+        options.WideTokens = true;
+        using var model = ml.Rnn().TextClassifier(options).Fit(Data(ml));
+
+        var imported = OnnxModelImporter.Import(model.GetOnnxModel());
+        Assert.Equal(2, imported.Sequence!.Members);
+        Assert.Equal(values["rude"], imported.Weights.Get("member0.embedding.weight").Data.AsSpan(model.Vocabulary.IdOf("rude") * Dimension, Dimension).ToArray());
+        Assert.Equal(values["rude"], imported.Weights.Get("member1.embedding.weight").Data.AsSpan(model.Vocabulary.IdOf("rude") * Dimension, Dimension).ToArray());
+        // Different seeds: the members' recurrent weights differ.
+        Assert.NotEqual(imported.Weights.Get("member0.rnn.weight_ih_l0").Data, imported.Weights.Get("member1.rnn.weight_ih_l0").Data);
+        Assert.True(model.Parity!.Passed);
+        var probabilities = model.Transform(Data(ml)).GetColumn<float>("Probability").ToArray();
+        Assert.All(probabilities, p => Assert.InRange(p, 0f, 1f));
     }
 
     [Fact]

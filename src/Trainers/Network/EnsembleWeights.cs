@@ -1,13 +1,13 @@
-namespace MlNetRnn.Trainers.Forecasting;
+namespace MlNetRnn.Trainers.Network;
 
 /// <summary>
-/// How an ensemble forecaster's member weights are named in one weight set (and so in the ONNX graph): a single network keeps its
+/// How an ensemble's member weights (forecaster or text classifier) are named in one weight set (and so in the ONNX graph): a single network keeps its
 /// parameter names, member <c>k</c> of an ensemble prefixes them with <c>member{k}.</c>.
 /// </summary>
 internal static class EnsembleWeights
 {
     /// <summary>The prefix of member <paramref name="member"/> among <paramref name="members"/>: empty for a single network.</summary>
-    public static string Prefix(int members, int member) => members == 1 ? string.Empty : $"member{member}.";
+    public static string Prefix(int members, int member) => EnsembleNaming.MemberPrefix(members, member);
 
     /// <summary>One network's weights named as member <paramref name="member"/> of the ensemble.</summary>
     public static IEnumerable<NamedTensor> Named(WeightSet network, int members, int member)
