@@ -204,7 +204,7 @@ internal static class ClassifyJob
                 var options = new TextClassifierOptions
                 {
                     Cell = s.Cell, HiddenSize = s.Hidden, NumberOfLayers = s.Layers, Bidirectional = s.Bidirectional, Dropout = s.Dropout,
-                    Pooling = s.Pooling, WideTokens = s.Wide, WordDropout = s.WordDropout, WordVectorVocabulary = s.VectorVocabulary, EnsembleSize = s.Members, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = seed, Device = s.Device,
+                    Pooling = s.Pooling, WideTokens = s.Wide, WordDropout = s.WordDropout, WordVectorVocabulary = s.VectorVocabulary, EnsembleSize = s.Members, MaskedPadding = !s.Packed, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = seed, Device = s.Device,
                     WordVectors = vectors, WordVectorTraining = s.VectorTraining, WordVectorLearningRateScale = s.VectorLearningRateScale,
                     WordVectorFrozenEpochs = s.VectorFrozenEpochs,
                     CheckpointDirectory = checkpoint, Resume = s.Checkpoint.Resume, InferenceDevice = s.Device,

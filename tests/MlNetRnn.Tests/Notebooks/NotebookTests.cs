@@ -27,6 +27,7 @@ public sealed class NotebookTests
         var globals = await Run("02-text-classification.ipynb", "classification");
 
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("recurrent classifier: accuracy", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("word vectors: glove.6B.100d.top50k.txt.gz (100-d)", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("data:image/png;base64,", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("bag of words (ML.NET)", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s == "reloaded model gives the same probabilities: True");
