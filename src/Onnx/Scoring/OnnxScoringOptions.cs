@@ -5,7 +5,10 @@ namespace MlNetRnn.Onnx.Scoring;
 /// <summary>Settings of an <see cref="OnnxBatchScorer"/> or <see cref="OnnxSequenceScorer"/>: batch size, device and ONNX Runtime session options.</summary>
 public sealed class OnnxScoringOptions
 {
-    /// <summary>Rows per ONNX Runtime call, 1 to 65536. Default 256.</summary>
+    /// <summary>
+    /// Rows per ONNX Runtime call, 1 to 65536. Default 256. Views of variable-length rows run fewer rows per call where a window's
+    /// longest rows would pad a full batch far past the window's mean length.
+    /// </summary>
     public int BatchSize { get; set; } = 256;
 
     /// <summary>
