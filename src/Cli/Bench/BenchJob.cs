@@ -112,8 +112,12 @@ internal static class BenchJob
             longSeries.AsSpan(i, Window).CopyTo(inputs.AsSpan(i * Window, Window));
         var outputs = new float[windows];
 
-        using var scorer = trained.CreateBatchScorer(new OnnxScoringOptions { BatchSize = BatchSize });
-        using var session = new InferenceSession(onnx);
+        var scoringOptions = new OnnxScoringOptions { BatchSize = BatchSize };
+        using var scorer = trained.CreateBatchScorer(scoringOptions);
+        // The raw session runs on the scorer's intra-op threads (0 is ONNX Runtime's default), so the ratios measure the scorer's own
+        // work, not a thread setting.
+        using var rawSessionOptions = new SessionOptions { IntraOpNumThreads = scoringOptions.IntraOpThreads ?? 0 };
+        using var session = new InferenceSession(onnx, rawSessionOptions);
         Action ourBatches = () => scorer.Score(inputs, outputs);
         using var rawRunOptions = new RunOptions();
         string[] rawInputNames = { scorer.InputName }, rawOutputNames = { scorer.OutputName };

@@ -5,7 +5,10 @@ namespace MlNetRnn.Onnx.Scoring;
 /// <summary>Settings of an <see cref="OnnxBatchScorer"/> or <see cref="OnnxSequenceScorer"/>: batch size, device and ONNX Runtime session options.</summary>
 public sealed class OnnxScoringOptions
 {
-    /// <summary>Rows per ONNX Runtime call, 1 to 65536. Default 256.</summary>
+    /// <summary>
+    /// Rows per ONNX Runtime call, 1 to 65536. Default 256. Views of variable-length rows run fewer rows per call where a window's
+    /// longest rows would pad a full batch far past the window's mean length.
+    /// </summary>
     public int BatchSize { get; set; } = 256;
 
     /// <summary>
@@ -18,8 +21,17 @@ public sealed class OnnxScoringOptions
     /// <summary>Where scoring runs: Cpu, Cuda(id) (error without the CUDA provider) or Auto. Default Cpu.</summary>
     public ExecutionDevice Device { get; set; } = ExecutionDevice.Cpu;
 
-    /// <summary>Threads ONNX Runtime uses inside one operator; null keeps ONNX Runtime's default (one per physical core).</summary>
-    public int? IntraOpThreads { get; set; }
+    /// <summary>
+    /// Threads ONNX Runtime uses inside one operator; null keeps ONNX Runtime's default (one per physical core). Default 1.
+    /// </summary>
+    /// <remarks>
+    /// A recurrent graph runs its cell once per step, each step a small matrix product that ONNX Runtime splits over its threads and
+    /// joins again before the next step. When the cores are shared with other work, every step then waits for a thread the operating
+    /// system has not scheduled: on 2 shared cores one thread scored 256-row batches of the review sentences (13 steps) 2–3x as fast
+    /// as ONNX Runtime's default, and 200-word texts through a GRU-128 1.7–2.5x as fast. Set null (or more threads) for large
+    /// recurrent layers on idle many-core machines, or score several views at once instead.
+    /// </remarks>
+    public int? IntraOpThreads { get; set; } = 1;
 
     /// <summary>Threads ONNX Runtime uses to run independent operators in parallel; null keeps its default.</summary>
     public int? InterOpThreads { get; set; }

@@ -55,6 +55,24 @@ public sealed class OnnxSequenceScorerTests
     }
 
     [Fact]
+    public void DefaultOptionsRunOneIntraOpThreadAndScoreAsOnnxRuntimesDefaultThreadsDo()
+    {
+        // One thread is the default (recurrent steps are too small to split over threads); ONNX Runtime's own count stays one setting away.
+        Assert.Equal(1, new OnnxScoringOptions().IntraOpThreads);
+        var (model, _, _) = TokenModel(SequencePooling.Mean, RecurrentCellKind.Gru);
+        var rows = Rows(300, 30, 5);
+        using var oneThread = new OnnxSequenceScorer(model);
+        using var defaultThreads = new OnnxSequenceScorer(model, new OnnxScoringOptions { IntraOpThreads = null });
+
+        var expected = defaultThreads.Score(rows);
+        var actual = oneThread.Score(rows);
+
+        for (int r = 0; r < rows.Length; r++)
+        for (int i = 0; i < expected[r].Length; i++)
+            Assert.True(Math.Abs(actual[r][i] - expected[r][i]) <= 1e-6 + 1e-5 * Math.Abs(expected[r][i]), $"row {r} value {i}: {actual[r][i]} vs {expected[r][i]}");
+    }
+
+    [Fact]
     public void ConcurrentScoringFromEightThreadsEqualsSequential()
     {
         var (model, _, _) = TokenModel(SequencePooling.LastStep, RecurrentCellKind.Lstm);

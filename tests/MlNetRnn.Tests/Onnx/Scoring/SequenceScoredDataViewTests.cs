@@ -94,6 +94,28 @@ public sealed class SequenceScoredDataViewTests
         Assert.Equal(pooling == SequencePooling.EveryStep ? 0 : 3, type.Size);
     }
 
+    [Theory]
+    [InlineData(SequencePooling.Mean)]
+    [InlineData(SequencePooling.EveryStep)]
+    public void ALongTailOfLengthsIsScoredInSmallerBatchesWithTheSameResults(SequencePooling pooling)
+    {
+        // Mostly short rows and a few long ones, as in review sentences: the long rows' batches are cut short so the short rows
+        // next to them are not padded to the longest; every row still gets its own result, in input order.
+        byte[] model = TokenModel(pooling, pooling == SequencePooling.EveryStep ? Vocabulary : 3);
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, 150).Select(i => Enumerable.Range(0, i % 10 == 0 ? random.Next(40, 80) : random.Next(1, 6))
+            .Select(_ => (long)random.Next(Vocabulary)).ToArray()).ToArray();
+        using var scorer = new OnnxSequenceScorer(model, new OnnxScoringOptions { BatchSize = 16, LengthGroupingWindow = 4 });
+        using var alone = new OnnxSequenceScorer(model, new OnnxScoringOptions { BatchSize = 1 });
+        var data = _ml.Data.LoadFromEnumerable(rows.Select((r, i) => new IdRow { Ids = r, Number = i }));
+
+        var scores = Column(scorer.Transform(data, "Ids", "Scores"), "Scores");
+
+        Assert.Equal(rows.Length, scores.Length);
+        for (int r = 0; r < rows.Length; r++)
+            Assert.Equal(alone.Score(new[] { rows[r] })[0], scores[r]);
+    }
+
     [Fact]
     public void Int32IdsStringTokensAndFeaturesAreRead()
     {
