@@ -74,8 +74,9 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
     /// <summary>Read each text in both directions. Default true.</summary>
     public bool Bidirectional { get; set; } = true;
 
-    /// <summary>How the head reads the words: the final states (each text's own last word; the backward pass starts there), the mean over its words, or the mean and the maximum side by side. Default Mean.</summary>
-    public SequencePooling Pooling { get; set; } = SequencePooling.Mean;
+    /// <summary>How the head reads the words: the final states (each text's own last word; the backward pass starts there), the mean over its words, or the mean and the maximum side by side. Default MeanMax (chosen on inner
+    /// validation splits of the review sentences: 0.731 against 0.681 for Mean without word vectors, with word dropout 0.2).</summary>
+    public SequencePooling Pooling { get; set; } = SequencePooling.MeanMax;
 
     /// <summary>
     /// Networks trained from seeds <c>Seed</c>, <c>Seed + 1</c>, … and averaged inside one ONNX graph (the mean of their logits), 1 to 20.
@@ -91,9 +92,10 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
 
     /// <summary>
     /// Probability that a training word is replaced by the unknown word in each batch, in [0, 0.5]: the model cannot lean on any one
-    /// word, and learns what to make of words it has never seen. Scoring never drops words. Default 0.
+    /// word, and learns what to make of words it has never seen. Scoring never drops words. Default 0.2 (on inner validation
+    /// splits of the review sentences it added 4 points of accuracy with GloVe vectors, 5 without).
     /// </summary>
-    public double WordDropout { get; set; }
+    public double WordDropout { get; set; } = 0.2;
 
     /// <summary>
     /// With <see cref="WordVectors"/>: the most frequent words of the vectors file (up to this many) join the vocabulary even when no
