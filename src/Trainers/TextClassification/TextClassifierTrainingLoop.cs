@@ -44,7 +44,7 @@ internal static class TextClassifierTrainingLoop
             LearningRate = settings.LearningRate,
             ShuffleSeed = settings.Seed,
             Clipping = new GradientClipping(settings.GradientClipNorm),
-            EarlyStopping = new EarlyStopping(settings.Patience),
+            EarlyStopping = new EarlyStopping(settings.Patience) { UntrainedLoss = LabelEntropy(trainLabels, binary) },
             Schedule = settings.Schedule ?? new ConstantSchedule(),
             RateScales = settings.RateScales,
             Validate = validation.Length > 0 ? () => Evaluate(network, device, validation, validationLabels, binary, settings) : null,
@@ -109,6 +109,17 @@ internal static class TextClassifierTrainingLoop
 
     /// <inheritdoc cref="LengthBucketedBatchSource.Pad"/>
     public static (Tensor Ids, Tensor Lengths) Pad(long[][] rows, int[] batch, int padId, Device device) => LengthBucketedBatchSource.Pad(rows, batch, padId, device);
+
+    /// <summary>The cross-entropy of always predicting the training labels' shares: what a network that has learned nothing scores.</summary>
+    internal static double LabelEntropy(int[] labels, bool binary)
+    {
+        if (labels.Length == 0)
+            return 0;
+        var shares = labels.GroupBy(l => l).Select(g => (double)g.Count() / labels.Length).ToArray();
+        if (binary && shares.Length == 1)
+            return 0;
+        return -shares.Sum(p => p * Math.Log(p));
+    }
 
     private static Tensor Loss(Tensor logits, int[] labels, int[] batch, bool binary, Device device)
     {

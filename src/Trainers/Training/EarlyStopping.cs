@@ -51,8 +51,16 @@ internal sealed class EarlyStopping : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// The loss of a network that has learned nothing yet (for a classifier, the entropy of the training labels), or null. While the
+    /// best loss is within 1% of it, patience does not run out: a small data set can sit on that plateau for several epochs before
+    /// it starts to learn, and stopping there returns a model that predicts the class shares.
+    /// </summary>
+    public double? UntrainedLoss { get; init; }
+
     /// <summary>Whether training should stop after <paramref name="epoch"/> (never after the last one: there is nothing left to stop).</summary>
-    public bool ShouldStop(int epoch, int maxEpochs) => Patience > 0 && epoch - BestEpoch >= Patience && epoch < maxEpochs;
+    public bool ShouldStop(int epoch, int maxEpochs) =>
+        Patience > 0 && epoch - BestEpoch >= Patience && epoch < maxEpochs && !(UntrainedLoss is { } untrained && BestLoss >= 0.99 * untrained);
 
     /// <summary>The epoch whose weights the network holds at the end: the best one when restoring, else the last one run.</summary>
     public int KeptEpoch(int epochsRun) => RestoresBestWeights ? BestEpoch : epochsRun;

@@ -25,6 +25,31 @@ public sealed class EarlyStoppingTests
     }
 
     [Fact]
+    public void PatienceDoesNotRunOutOnTheUntrainedPlateau()
+    {
+        using var layer = Layer(2, 1);
+        // ln 3 = 1.0986: three balanced classes, nothing learned yet. The best loss 1.0931 is within 1% of it.
+        using var early = new EarlyStopping(patience: 2) { UntrainedLoss = Math.Log(3) };
+        early.Observe(1, 1.0931, layer);
+        early.Observe(2, 1.0940, layer);
+        early.Observe(3, 1.0950, layer);
+        Assert.False(early.ShouldStop(3, maxEpochs: 10));
+        // Once it has learned something, patience counts as usual.
+        early.Observe(4, 0.9, layer);
+        early.Observe(5, 0.95, layer);
+        early.Observe(6, 0.97, layer);
+        Assert.True(early.ShouldStop(6, maxEpochs: 10));
+    }
+
+    [Theory]
+    [InlineData(new[] { 0, 1, 0, 1 }, true, 0.693147)]
+    [InlineData(new[] { 0, 1, 2, 0, 1, 2 }, false, 1.098612)]
+    [InlineData(new[] { 1, 1, 1, 0 }, true, 0.562335)]
+    [InlineData(new[] { 1, 1 }, true, 0.0)]
+    public void TheUntrainedLossIsTheEntropyOfTheLabelShares(int[] labels, bool binary, double expected) =>
+        Assert.Equal(expected, TextClassifierTrainingLoop.LabelEntropy(labels, binary), 5);
+
+    [Fact]
     public void NeverStopsAfterTheLastEpochOrWithPatienceZero()
     {
         using var layer = Layer(2, 1);
