@@ -67,7 +67,7 @@ internal static class LanguageModelScoringBench
         byte[] plain = SequenceOnnxExporter.Export(description, weights);
         var ids = Enumerable.Range(0, rows).Select(_ => Enumerable.Range(0, Sequence).Select(_ => (long)random.Next(Vocabulary)).ToArray()).ToArray();
 
-        using var scorer = new OnnxSequenceScorer(withLengths, new OnnxScoringOptions { BatchSize = 256 });
+        using var scorer = new OnnxSequenceScorer(withLengths, new OnnxScoringOptions { BatchSize = 256, IntraOpThreads = null });
         using var session = new InferenceSession(plain);
         using var runOptions = new RunOptions();
         var flat = ids.SelectMany(r => r).ToArray();
