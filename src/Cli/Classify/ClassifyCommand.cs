@@ -23,12 +23,12 @@ internal static class ClassifyCommand
         };
         var vectorTraining = new Option<string>("--vectors-training") { Description = "finetune (at --vectors-rate times the learning rate) or frozen.", DefaultValueFactory = _ => "finetune" };
         vectorTraining.AcceptOnlyFromAmong("finetune", "frozen");
-        var vectorRate = new Option<double>("--vectors-rate") { Description = "Learning-rate multiplier of the pretrained rows when fine-tuned, in (0, 1].", DefaultValueFactory = _ => d.VectorLearningRateScale };
+        var vectorRate = new Option<double>("--vectors-rate") { Description = "Learning-rate multiplier of the pretrained rows when fine-tuned, in (0, 1].", DefaultValueFactory = _ => d.VectorLearningRateScale }.InRange(0, 1, minExclusive: true);
         var vectorFrozenEpochs = new Option<int>("--vectors-frozen-epochs") { Description = "Epochs the pretrained rows stay fixed before fine-tuning starts.", DefaultValueFactory = _ => d.VectorFrozenEpochs }.InRange(0, 100000);
-        var dropout = new Option<double>("--dropout") { Description = "Dropout between stacked layers, in [0, 1).", DefaultValueFactory = _ => d.Dropout };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout between stacked layers, in [0, 1).", DefaultValueFactory = _ => d.Dropout }.InRange(0, 1, maxExclusive: true);
         var splits = new Option<int>("--splits") { Description = "Seeded 80/20 splits to train and score ours and both baselines on (seeds --seed, --seed+1, ...); the model written is the first split's.", DefaultValueFactory = _ => d.Splits }.InRange(1, 100);
         var wide = new Option<bool>("--wide") { Description = "Add a wide part: a learned weight per word, averaged over the text and added to the logits (a bag-of-words model trained jointly)." };
-        var wordDropout = new Option<double>("--word-dropout") { Description = "Probability that a training word is replaced by the unknown word, in [0, 0.5].", DefaultValueFactory = _ => d.WordDropout };
+        var wordDropout = new Option<double>("--word-dropout") { Description = "Probability that a training word is replaced by the unknown word, in [0, 0.5].", DefaultValueFactory = _ => d.WordDropout }.InRange(0, 0.5);
         var vectorVocabulary = new Option<int>("--vectors-vocabulary") { Description = "Most frequent vector words added to the vocabulary even when no training text uses them.", DefaultValueFactory = _ => d.VectorVocabulary }.InRange(0, 10_000_000);
         var members = new Option<int>("--members") { Description = "Networks trained from consecutive seeds and averaged in one graph (1-20).", DefaultValueFactory = _ => d.Members }.InRange(1, 20);
         var packed = new Option<bool>("--packed") { Description = "Train on packed sequences instead of masked padding (same values; masked padding is faster on the CPU)." };
@@ -54,12 +54,6 @@ internal static class ClassifyCommand
         {
             // Column names only mean something for a user's file; silently ignoring them on the embedded data would hide a mistake.
             bool Given(Option<string> option) => parseResult.GetResult(option) is { Implicit: false };
-            double rate = parseResult.GetValue(vectorRate);
-            if (!(rate > 0 && rate <= 1))
-                throw new ArgumentException($"--vectors-rate must be in (0, 1], got {rate}.");
-            double drop = parseResult.GetValue(dropout);
-            if (!(drop >= 0 && drop < 1))
-                throw new ArgumentException($"--dropout must be in [0, 1), got {drop}.");
             string? vectors = parseResult.GetValue(embeddings);
             if (vectors is { Length: 0 })
                 throw new ArgumentException("--embeddings needs 'none' or the path of a vectors file.");
@@ -76,9 +70,9 @@ internal static class ClassifyCommand
                 EmbeddingGiven = parseResult.GetResult(embedding) is { Implicit: false },
                 Embeddings = vectors is null ? null : vectors.Equals(ClassifySettings.NoEmbeddings, StringComparison.OrdinalIgnoreCase) ? ClassifySettings.NoEmbeddings : vectors,
                 VectorTraining = parseResult.GetValue(vectorTraining) == "frozen" ? WordVectorTraining.Frozen : WordVectorTraining.FineTune,
-                VectorLearningRateScale = rate,
+                VectorLearningRateScale = parseResult.GetValue(vectorRate),
                 VectorFrozenEpochs = parseResult.GetValue(vectorFrozenEpochs),
-                Dropout = drop,
+                Dropout = parseResult.GetValue(dropout),
                 Wide = parseResult.GetValue(wide),
                 Members = parseResult.GetValue(members),
                 Packed = parseResult.GetValue(packed),

@@ -19,6 +19,25 @@ internal static class OptionValidation
         return option;
     }
 
+    /// <summary>A number in a range; <paramref name="minExclusive"/>/<paramref name="maxExclusive"/> leave an end out. The message names the flag and the interval.</summary>
+    public static Option<double> InRange(this Option<double> option, double min, double max, bool minExclusive = false, bool maxExclusive = false)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !double.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+                return;
+            double value = result.GetValueOrDefault<double>();
+            bool above = minExclusive ? value > min : value >= min;
+            bool below = maxExclusive ? value < max : value <= max;
+            if (!above || !below)
+            {
+                string interval = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(minExclusive ? "(" : "[")}{min}, {max}{(maxExclusive ? ")" : "]")}");
+                result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{option.Name} must be in {interval}; got {value}."));
+            }
+        });
+        return option;
+    }
+
     public static Option<string> IsDevice(this Option<string> option)
     {
         option.Validators.Add(result =>

@@ -165,6 +165,8 @@ public sealed class CliClassifyTests
     [InlineData("--max-length", "0")]
     [InlineData("--splits", "0")]
     [InlineData("--vectors-rate", "0")]
+    [InlineData("--word-dropout", "0.9")]
+    [InlineData("--dropout", "1")]
     [InlineData("--embeddings", "/nonexistent/vectors.txt")]
     public async Task BadInputFailsWithExitCodeOne(string option, string value)
     {

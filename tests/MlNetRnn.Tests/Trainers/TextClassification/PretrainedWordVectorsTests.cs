@@ -134,6 +134,23 @@ public sealed class PretrainedWordVectorsTests : IDisposable
     }
 
     [Fact]
+    public void WordVectorVocabularyAddsTheVectorsMostFrequentUnseenWordsWithTheirVectors()
+    {
+        var ml = new MLContext(seed: 1);
+        var vectors = WordVectors.Load(VectorsFile(out var values));
+        var options = Options(vectors, WordVectorTraining.FineTune);
+        options.WordVectorVocabulary = 3;
+        using var model = ml.Rnn().TextClassifier(options).Fit(Data(ml));
+
+        // The file lists the data's words, then unused0, unused1, ...: the first three words no text uses join, in file order.
+        Assert.Equal(new[] { "unused0", "unused1", "unused2" }, model.Vocabulary.Tokens.TakeLast(3));
+        Assert.DoesNotContain("unused3", model.Vocabulary.Tokens);
+        // No text trains them, so even fine-tuned they keep their vectors.
+        var weights = OnnxModelImporter.Import(model.GetOnnxModel()).Weights;
+        Assert.Equal(values["unused1"], Row(weights, model.Vocabulary, "unused1"));
+    }
+
+    [Fact]
     public void WithoutVectorsNothingIsDescribedAndTheEmbeddingSizeIsTheOptions()
     {
         var ml = new MLContext(seed: 1);
