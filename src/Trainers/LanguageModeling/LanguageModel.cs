@@ -198,7 +198,7 @@ public sealed class LanguageModel : IDisposable
 
     private const string LogitsColumn = "MlNetRnn.LmLogits";
 
-    private long[] Encode(string? text, string what)
+    internal long[] Encode(string? text, string what)
     {
         var tokens = TextUnits.Split(text ?? string.Empty, Unit);
         if (tokens.Count < 2)

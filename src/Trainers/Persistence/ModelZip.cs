@@ -11,29 +11,59 @@ internal static class ModelZip
     /// </summary>
     public static byte[] ExtractOnnx(string zipPath, string task)
     {
-        ZipArchive zip;
+        using var zip = Open(zipPath);
+        var entries = OnnxEntries(zip, zipPath);
+        foreach (var entry in entries)
+        {
+            byte[] bytes = ReadOnnxEntry(entry, zipPath);
+            // A pipeline may hold several ONNX steps: take the one this library exported for the task.
+            if (entries.Count == 1 || IsTask(bytes, task))
+                return bytes;
+        }
+        throw new InvalidDataException($"None of the {entries.Count} ONNX models in '{zipPath}' is an MlNetRnn {task} model.");
+    }
+
+    /// <summary>
+    /// The task (metadata <c>task</c>: <c>forecasting</c>, <c>classification</c>, ...) of the first ONNX model in the zip that records
+    /// one, so a caller can pick the loader before ML.NET's own loader runs.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a zip, holds no ONNX model, or none of its ONNX models records a task.</exception>
+    public static string ReadTask(string zipPath)
+    {
+        using var zip = Open(zipPath);
+        foreach (var entry in OnnxEntries(zip, zipPath))
+        {
+            try
+            {
+                if (OnnxModelInfo.Read(ReadOnnxEntry(entry, zipPath)).Metadata.TryGetValue(OnnxMetadataKeys.Task, out var task))
+                    return task;
+            }
+            catch (InvalidDataException)
+            {
+                // Another library's ONNX step in the same pipeline may not parse as ours; keep looking.
+            }
+        }
+        throw new InvalidDataException($"'{zipPath}' holds ONNX models, but none records an MlNetRnn task; it was not saved from an MlNetRnn model.");
+    }
+
+    private static ZipArchive Open(string zipPath)
+    {
         try
         {
-            zip = ZipFile.OpenRead(zipPath);
+            return ZipFile.OpenRead(zipPath);
         }
         catch (InvalidDataException ex)
         {
             throw new InvalidDataException($"'{zipPath}' is not an ML.NET model file (not a zip archive: {ex.Message}).", ex);
         }
-        using (zip)
-        {
-            var entries = zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel").ToList();
-            if (entries.Count == 0)
-                throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
-            foreach (var entry in entries)
-            {
-                byte[] bytes = ReadOnnxEntry(entry, zipPath);
-                // A pipeline may hold several ONNX steps: take the one this library exported for the task.
-                if (entries.Count == 1 || IsTask(bytes, task))
-                    return bytes;
-            }
-            throw new InvalidDataException($"None of the {entries.Count} ONNX models in '{zipPath}' is an MlNetRnn {task} model.");
-        }
+    }
+
+    private static List<ZipArchiveEntry> OnnxEntries(ZipArchive zip, string zipPath)
+    {
+        var entries = zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) || e.FullName == "OnnxModel").ToList();
+        if (entries.Count == 0)
+            throw new InvalidDataException($"'{zipPath}' holds no ONNX model (no OnnxModel entry); it was not saved from an MlNetRnn model.");
+        return entries;
     }
 
     private static byte[] ReadOnnxEntry(ZipArchiveEntry entry, string zipPath)
