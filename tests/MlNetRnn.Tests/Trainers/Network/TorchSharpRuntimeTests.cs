@@ -62,7 +62,7 @@ public sealed class TorchSharpRuntimeTests
     }
 
     // Name and vna_flags of every Vernaux in the SHT_GNU_verneed section of an ELF64 LE file.
-    private static List<(string Name, ushort Flags)> ReadVersionNeeds(byte[] elf)
+    internal static List<(string Name, ushort Flags)> ReadVersionNeeds(byte[] elf)
     {
         Assert.True(elf.Length >= 64 && elf[0] == 0x7f && elf[1] == (byte)'E' && elf[2] == (byte)'L' && elf[3] == (byte)'F', "not an ELF file");
         Assert.Equal(2, elf[4]); // ELFCLASS64
