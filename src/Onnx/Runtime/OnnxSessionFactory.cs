@@ -20,8 +20,44 @@ public static class OnnxSessionFactory
     /// <summary>Execution providers compiled into the loaded ONNX Runtime.</summary>
     public static IReadOnlyList<string> AvailableProviders => OrtEnv.Instance().GetAvailableProviders();
 
-    /// <summary>Whether the loaded ONNX Runtime has the CUDA execution provider.</summary>
-    public static bool IsCudaAvailable => AvailableProviders.Contains(CudaProviderName);
+    /// <summary>
+    /// Whether the loaded ONNX Runtime has the CUDA execution provider and it loads on this machine (a GPU build lists the provider
+    /// even where the CUDA libraries it needs are missing; the first call checks once by loading it).
+    /// </summary>
+    public static bool IsCudaAvailable => AvailableProviders.Contains(CudaProviderName) && CudaLoadFailure.Value is null;
+
+    // Why the listed CUDA provider could not be loaded (a missing libcublasLt, libcudnn, driver), or null when it loads.
+    private static readonly Lazy<string?> CudaLoadFailure = new(ProbeCuda);
+
+    private static string? ProbeCuda()
+    {
+        if (!AvailableProviders.Contains(CudaProviderName))
+            return null;
+        var env = OrtEnv.Instance();
+        var level = env.EnvLogLevel;
+        try
+        {
+            // The failure is reported here, in words; ONNX Runtime's own error line would only repeat it on stderr.
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            using var options = new SessionOptions();
+            options.AppendExecutionProvider_CUDA(0);
+            return null;
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            return ex.Message;
+        }
+        finally
+        {
+            env.EnvLogLevel = level;
+        }
+    }
+
+    private static string CudaUnavailableReason() =>
+        AvailableProviders.Contains(CudaProviderName)
+            ? $"ONNX Runtime's CUDA execution provider is installed but does not load on this machine ({CudaLoadFailure.Value?.Trim()}). " +
+              "Install the CUDA and cuDNN versions the Microsoft.ML.OnnxRuntime.Gpu package names (and an NVIDIA driver), or choose ExecutionDevice.Cpu."
+            : MissingCudaMessage + $" (Available providers: {string.Join(", ", AvailableProviders)}.)";
 
     /// <summary>
     /// Decides where inference will run for a request, without creating a session.
@@ -40,13 +76,15 @@ public static class OnnxSessionFactory
                 return ExecutionDevice.Cpu;
             case ExecutionDeviceKind.Cuda:
                 if (!IsCudaAvailable)
-                    throw new InvalidOperationException(MissingCudaMessage + $" (Available providers: {string.Join(", ", AvailableProviders)}.)");
+                    throw new InvalidOperationException(CudaUnavailableReason());
                 return requested;
             default:
                 if (IsCudaAvailable)
                     return ExecutionDevice.Cuda(requested.DeviceId);
-                fallbackNote = $"ONNX Runtime has no CUDA execution provider (available: {string.Join(", ", AvailableProviders)}); inference runs on the CPU. " +
-                               "Install Microsoft.ML.OnnxRuntime.Gpu for GPU inference.";
+                fallbackNote = AvailableProviders.Contains(CudaProviderName)
+                    ? CudaUnavailableReason() + " Inference runs on the CPU."
+                    : $"ONNX Runtime has no CUDA execution provider (available: {string.Join(", ", AvailableProviders)}); inference runs on the CPU. " +
+                      "Install Microsoft.ML.OnnxRuntime.Gpu for GPU inference.";
                 return ExecutionDevice.Cpu;
         }
     }
