@@ -28,7 +28,9 @@ internal sealed record ClassifySettings
     public SequencePooling Pooling { get; init; } = SequencePooling.MeanMax;
     public double Dropout { get; init; } = 0.3;
     public bool Wide { get; init; }
-    public int Members { get; init; } = 1;
+    // Five networks from consecutive seeds, averaged in one graph: chosen with --tuning (inner splits: 0.854 vs 0.846 accuracy with
+    // the GloVe vectors, 0.782 vs 0.729 without); about 45 s per split on 2 cores instead of 9.
+    public int Members { get; init; } = 5;
 
     /// <summary>Train on packed sequences instead of masked padding.</summary>
     public bool Packed { get; init; }

@@ -49,6 +49,8 @@ public sealed class CliClassifyTests
             Assert.Contains("tokens.vocabulary", onnx.Metadata.Keys);
             Assert.Equal("[\"false\",\"true\"]", onnx.Metadata["classifier.labels"]);
             Assert.Contains("glove", onnx.Metadata["text.word_vectors"]);
+            // The CLI's default model is a five-network seed ensemble in one graph.
+            Assert.Equal("5", onnx.Metadata[OnnxMetadataKeys.SequenceMembers]);
         }
         finally
         {
