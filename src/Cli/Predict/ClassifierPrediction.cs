@@ -56,8 +56,7 @@ internal static class ClassifierPrediction
         var metadata = OnnxModelInfo.Read(onnx).Metadata;
         bool binary = Require(metadata, TextClassifierTransformer.MetadataKind, s.ModelPath) == "binary";
         bool lowerCase = Require(metadata, TextClassifierTransformer.MetadataLowerCase, s.ModelPath) == "true";
-        string[] labels = JsonSerializer.Deserialize<string[]>(Require(metadata, TextClassifierTransformer.MetadataLabels, s.ModelPath))
-            ?? throw new InvalidDataException($"'{s.ModelPath}': the model's label names are missing.");
+        string[] labels = ReadLabels(Require(metadata, TextClassifierTransformer.MetadataLabels, s.ModelPath), s.ModelPath);
 
         var clock = Stopwatch.StartNew();
         var rows = Score(ml, onnx, texts, labels, binary, lowerCase, s.BatchSize);
@@ -131,6 +130,20 @@ internal static class ClassifierPrediction
                 best = i;
         }
         return best;
+    }
+
+    private static string[] ReadLabels(string json, string path)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize<string[]>(json) is { Length: > 0 } labels && labels.All(l => l is not null))
+                return labels;
+        }
+        catch (JsonException)
+        {
+        }
+        throw new InvalidDataException($"'{path}': the label names in the model's metadata ('{TextClassifierTransformer.MetadataLabels}' = {json}) are not a JSON " +
+                                       "array of strings; the file was altered or written by another tool.");
     }
 
     private static string Require(IReadOnlyDictionary<string, string> metadata, string key, string path) =>

@@ -1,5 +1,3 @@
-using Google.Protobuf;
-
 namespace MlNetRnn.Cli.Predict;
 
 /// <summary>Reads which task a saved model was trained for, from the <c>task</c> key of its ONNX metadata (inside the zip or the file itself).</summary>
@@ -25,7 +23,7 @@ internal static class SavedModelTask
         {
             info = OnnxModelInfo.Read(File.ReadAllBytes(path));
         }
-        catch (Exception ex) when (ex is InvalidDataException or InvalidProtocolBufferException)
+        catch (InvalidDataException ex)
         {
             throw new InvalidDataException($"'{path}' is not an ONNX model ({ex.Message}). Give the model.onnx or model.zip an mlnet-rnn command or the library wrote.", ex);
         }

@@ -239,6 +239,29 @@ public sealed class CliPredictTests : IDisposable
         Assert.Equal(1, exit3);
         Assert.Contains("holds no ONNX model", message3);
 
+        // A zip whose ONNX entry is damaged: named, not a crash.
+        string damaged = Path.Combine(_root, "damaged.zip");
+        using (var archive = ZipFile.Open(damaged, ZipArchiveMode.Create))
+        using (var writer = new BinaryWriter(archive.CreateEntry("Model/OnnxModel").Open()))
+        {
+            writer.Write(8);
+            writer.Write(new byte[] { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });
+        }
+        var (exit5, message5) = await CliBadInputTests.Run("predict", "--model", damaged, "--data", data, "--output", Path.Combine(_root, "o5"));
+        Assert.Equal(1, exit5);
+        Assert.Contains("none records an MlNetRnn task", message5);
+
+        // A classifier whose label metadata was altered.
+        using var classifier = new MLContext(1).Rnn().TextClassifier(new TextClassifierOptions { EmbeddingSize = 4, HiddenSize = 4, Epochs = 1, Seed = 1 })
+            .Fit(new MLContext(1).Data.LoadFromEnumerable(Sentiment.Load("yelp_labelled.txt")[..100].Select(r => new Sentence { Text = r.Text, Label = r.Label })));
+        var altered = ModelProto.Parser.ParseFrom(classifier.GetOnnxModel());
+        altered.MetadataProps.First(p => p.Key == "classifier.labels").Value = "not json";
+        string alteredPath = Path.Combine(_root, "altered.onnx");
+        File.WriteAllBytes(alteredPath, altered.ToByteArray());
+        var (exit6, message6) = await CliBadInputTests.Run("predict", "--model", alteredPath, "--data", data, "--column", "text", "--output", Path.Combine(_root, "o6"));
+        Assert.Equal(1, exit6);
+        Assert.Contains("not a JSON array of strings", message6);
+
         // A missing model file.
         var (exit4, message4) = await CliBadInputTests.Run("predict", "--model", Path.Combine(_root, "none.zip"), "--data", data, "--output", Path.Combine(_root, "o4"));
         Assert.Equal(1, exit4);
