@@ -16,6 +16,7 @@ public static class Program
             ForecastBenchmark.ForecastBenchmarkCommand.Create(),
             Generate.GenerateCommand.Create(),
             Classify.ClassifyCommand.Create(),
+            Sequence.SequenceCommand.Create(),
             Predict.PredictCommand.Create(),
             Bench.BenchCommand.Create(),
         };

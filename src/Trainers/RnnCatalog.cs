@@ -69,6 +69,29 @@ public sealed class RnnCatalog
     /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn text classifier, is damaged, or its weights do not match their digest.</exception>
     public TextClassifierTransformer LoadTextClassifier(string path) => TextClassifierTransformer.Load(MLContext, path);
 
+    /// <summary>
+    /// A classifier over sequences of float feature vectors (a fixed-size Vector&lt;Single&gt; read as steps of
+    /// <see cref="SequenceModelOptions.FeaturesPerStep"/> values): Boolean label → binary, key label → multiclass.
+    /// </summary>
+    public SequenceModelTrainer SequenceClassifier(SequenceModelOptions options) => new(MLContext, options, regression: false);
+
+    /// <summary>A float-sequence classifier with the default options: each row of <paramref name="featureColumnName"/> is steps of <paramref name="featuresPerStep"/> values.</summary>
+    public SequenceModelTrainer SequenceClassifier(string featureColumnName = "Features", string labelColumnName = "Label", int featuresPerStep = 1) =>
+        SequenceClassifier(new SequenceModelOptions { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, FeaturesPerStep = featuresPerStep });
+
+    /// <summary>A regressor (Single label) over sequences of float feature vectors, configured by <paramref name="options"/>.</summary>
+    public SequenceModelTrainer SequenceRegressor(SequenceModelOptions options) => new(MLContext, options, regression: true);
+
+    /// <summary>A float-sequence regressor with the default options: each row of <paramref name="featureColumnName"/> is steps of <paramref name="featuresPerStep"/> values.</summary>
+    public SequenceModelTrainer SequenceRegressor(string featureColumnName = "Features", string labelColumnName = "Label", int featuresPerStep = 1) =>
+        SequenceRegressor(new SequenceModelOptions { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, FeaturesPerStep = featuresPerStep });
+
+    /// <summary>Loads a float-sequence classifier or regressor saved with <c>mlContext.Model.Save</c>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn float-sequence model, is damaged, or its weights do not match their digest.</exception>
+    public SequenceModelTransformer LoadSequenceModel(string path) => SequenceModelTransformer.Load(MLContext, path);
+
     /// <summary>A character (or word) language model trainer configured by <paramref name="options"/>.</summary>
     public LanguageModelTrainer LanguageModel(LanguageModelOptions options) => new(MLContext, options);
 

@@ -81,7 +81,17 @@ public static class SequenceOnnxExporter
         }
         else
         {
-            string x = b.AddInput(SequenceOnnxNames.Input, F, "batch", "seq", arch.InputSize);
+            string x;
+            if (description.FlattenedSteps > 0)
+            {
+                // ML.NET hands a row's steps as one flat vector; the reshape is free (no copy) in ONNX Runtime.
+                x = b.AddInput(SequenceOnnxNames.Input, F, "batch", description.FlattenedSteps * arch.InputSize);
+                x = b.Op("Reshape", "input.steps", new[] { x, b.AddInt64Vector("const.step_shape", 0, description.FlattenedSteps, arch.InputSize) });
+            }
+            else
+            {
+                x = b.AddInput(SequenceOnnxNames.Input, F, "batch", "seq", arch.InputSize);
+            }
             lengths = DeclareLengths();
             if (description.InputScaling is { } scaling)
             {
@@ -303,6 +313,8 @@ public static class SequenceOnnxExporter
         if (d.Members > 1)
             m[OnnxMetadataKeys.SequenceMembers] = RecurrentMetadata.Int(d.Members);
         m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
+        if (d.FlattenedSteps > 0)
+            m[OnnxMetadataKeys.FlattenedSteps] = RecurrentMetadata.Int(d.FlattenedSteps);
         m[OnnxMetadataKeys.ExposesState] = RecurrentMetadata.Bool(d.ExposesState);
         m[OnnxMetadataKeys.BatchFirst] = "true";
         m[OnnxMetadataKeys.InputName] = d.UsesEmbedding ? SequenceOnnxNames.Tokens : SequenceOnnxNames.Input;
@@ -327,7 +339,9 @@ public static class SequenceOnnxExporter
         var a = d.Architecture;
         string input = d.UsesEmbedding
             ? $"'{SequenceOnnxNames.Tokens}' {(d.TokenStrings is null ? "int64" : "string")} [batch, seq] through an embedding of {d.VocabularySize} x {a.InputSize}"
-            : $"'{SequenceOnnxNames.Input}' float [batch, seq, {a.InputSize}]";
+            : d.FlattenedSteps > 0
+                ? $"'{SequenceOnnxNames.Input}' float [batch, {d.FlattenedSteps * a.InputSize}] read as {d.FlattenedSteps} steps of {a.InputSize}"
+                : $"'{SequenceOnnxNames.Input}' float [batch, seq, {a.InputSize}]";
         return string.Create(CultureInfo.InvariantCulture,
             $"MlNetRnn {d.Task} model: {input}; {a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, " +
             $"{(a.Bidirectional ? "bidirectional" : "unidirectional")}{(a.HasBias ? string.Empty : ", no bias")}; " +

@@ -260,6 +260,7 @@ public static class OnnxModelImporter
             Pooling = pooling,
             Activation = activation,
             UsesLengths = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UsesLengths),
+            FlattenedSteps = m.ContainsKey(OnnxMetadataKeys.FlattenedSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.FlattenedSteps) : 0,
             TokenStrings = inputKind == "token_strings" ? ReadTokenStrings(m) : null,
             UnknownTokenId = inputKind == "token_strings" ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.UnknownTokenId) : -1,
             MaxSteps = m.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.MaxSteps) : 0,

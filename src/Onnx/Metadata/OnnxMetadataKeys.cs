@@ -35,6 +35,8 @@ public static class OnnxMetadataKeys
     public const string TextColumn = "io.text_column";
     /// <summary>The ML.NET label column the model was trained on.</summary>
     public const string LabelColumn = "io.label_column";
+    /// <summary>Name of the float-feature column a float-sequence model was trained on.</summary>
+    public const string FeatureColumn = "io.feature_column";
     /// <summary>"true": graph inputs are batch-major.</summary>
     public const string BatchFirst = "io.batch_first";
     /// <summary>Input window length (forecasting).</summary>
@@ -77,6 +79,8 @@ public static class OnnxMetadataKeys
     public const string VocabularySize = "embedding.vocab_size";
     /// <summary>"true" when the graph takes an int32 <c>lengths</c> input.</summary>
     public const string UsesLengths = "io.uses_lengths";
+    /// <summary>Steps of a flattened float input <c>[batch, steps · features]</c> that the graph reshapes (absent: the input is <c>[batch, seq, features]</c>).</summary>
+    public const string FlattenedSteps = "io.flattened_steps";
     /// <summary>"true" when the graph takes <c>h0</c>/<c>c0</c> and returns <c>h_n</c>/<c>c_n</c>.</summary>
     public const string ExposesState = "io.state";
     /// <summary>Per-feature input centers (JSON array) of in-graph input scaling.</summary>

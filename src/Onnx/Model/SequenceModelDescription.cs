@@ -87,6 +87,13 @@ public sealed record SequenceModelDescription
     /// <summary>Whether a softmax head also outputs <c>predicted_index</c> (int64 <c>[batch]</c>, the arg-max class).</summary>
     public bool PredictedIndexOutput { get; init; }
 
+    /// <summary>
+    /// Steps of a flattened float input: when positive, the graph input <c>input</c> is <c>[batch, FlattenedSteps · InputSize]</c>
+    /// (each row's steps one after another, row-major, as an ML.NET <c>Vector&lt;Single&gt;</c> column holds them) and the graph
+    /// reshapes it to <c>[batch, FlattenedSteps, InputSize]</c>; 0 takes <c>[batch, seq, InputSize]</c>. Default 0.
+    /// </summary>
+    public int FlattenedSteps { get; init; }
+
     /// <summary>Whether the model starts with an embedding of token ids.</summary>
     public bool UsesEmbedding => VocabularySize > 0;
 
@@ -120,6 +127,8 @@ public sealed record SequenceModelDescription
             throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps is 0 (no limit) or positive.");
         if (MaxSteps > 0 && !UsesEmbedding)
             throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps truncates token input; a model reading float features takes MaxSteps 0 (truncate the rows before scoring).");
+        if (FlattenedSteps < 0 || (FlattenedSteps > 0 && UsesEmbedding))
+            throw new ArgumentOutOfRangeException(nameof(FlattenedSteps), FlattenedSteps, "FlattenedSteps is 0, or positive for a model reading float features (not token ids).");
         if (BeginTokenId >= 0 && (!UsesEmbedding || BeginTokenId >= VocabularySize))
             throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
         if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))

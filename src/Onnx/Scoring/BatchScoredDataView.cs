@@ -13,13 +13,18 @@ internal sealed class BatchScoredDataView : ReadAheadScoredDataView
     private readonly OnnxBatchScorer _scorer;
     private readonly DataViewSchema.Column _feature;
 
-    public BatchScoredDataView(OnnxBatchScorer scorer, IDataView input, string inputColumnName, string outputColumnName)
-        : this(scorer, input, SchemaValidation.RequireSingleVector(input.Schema, inputColumnName, "input", scorer.InputWidth), outputColumnName)
+    /// <param name="scorer">The scorer.</param>
+    /// <param name="input">The rows to score.</param>
+    /// <param name="inputColumnName">A Vector&lt;Single, InputWidth&gt; column.</param>
+    /// <param name="outputColumnName">The column to add.</param>
+    /// <param name="outputType">The added column's type: null for Vector&lt;Single, OutputWidth&gt;, or the shape ML.NET's OnnxTransformer gives the same output.</param>
+    public BatchScoredDataView(OnnxBatchScorer scorer, IDataView input, string inputColumnName, string outputColumnName, VectorDataViewType? outputType = null)
+        : this(scorer, input, SchemaValidation.RequireSingleVector(input.Schema, inputColumnName, "input", scorer.InputWidth), outputColumnName, outputType)
     {
     }
 
-    private BatchScoredDataView(OnnxBatchScorer scorer, IDataView input, DataViewSchema.Column feature, string outputColumnName)
-        : base(input, feature, new[] { (outputColumnName, (DataViewType)new VectorDataViewType(NumberDataViewType.Single, scorer.OutputWidth)) })
+    private BatchScoredDataView(OnnxBatchScorer scorer, IDataView input, DataViewSchema.Column feature, string outputColumnName, VectorDataViewType? outputType)
+        : base(input, feature, new[] { (outputColumnName, (DataViewType)(outputType ?? new VectorDataViewType(NumberDataViewType.Single, scorer.OutputWidth))) })
     {
         _scorer = scorer;
         _feature = feature;

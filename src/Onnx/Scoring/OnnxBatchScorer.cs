@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -146,6 +147,18 @@ public sealed class OnnxBatchScorer : IDisposable
         ArgumentNullException.ThrowIfNull(input);
         ArgumentException.ThrowIfNullOrEmpty(outputColumnName);
         return new BatchScoredDataView(this, input, inputColumnName, outputColumnName);
+    }
+
+    /// <summary>
+    /// <see cref="Transform"/> with the output column typed as ML.NET's OnnxTransformer types it (the graph's output shape with the batch
+    /// dimension as 1, e.g. <c>Vector&lt;Single, 1, 10&gt;</c>), so fitted ML.NET steps after an OnnxTransformer see the same schema.
+    /// </summary>
+    internal IDataView TransformLikeOnnxTransformer(IDataView input, string inputColumnName, string outputColumnName)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(input);
+        var dims = new[] { 1 }.Concat(_outputRowShape.Select(d => (int)d)).ToArray();
+        return new BatchScoredDataView(this, input, inputColumnName, outputColumnName, new VectorDataViewType(NumberDataViewType.Single, dims));
     }
 
     /// <summary>Releases the session and every buffer.</summary>

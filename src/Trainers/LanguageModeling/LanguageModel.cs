@@ -22,7 +22,7 @@ public sealed class LanguageModel : IDisposable
     private readonly byte[] _onnx;
     private readonly TextGenerator _generator;
     private readonly object _gate = new();
-    private readonly SequenceScorerCache _scorers;
+    private readonly ScorerCache<OnnxSequenceScorer> _scorers;
 
     private LanguageModel(byte[] onnx, TextGenerator generator, TrainingHistory? history, ParityReport? parity, double? tokensPerSecond)
     {
@@ -31,7 +31,7 @@ public sealed class LanguageModel : IDisposable
         History = history;
         Parity = parity;
         TrainTokensPerSecond = tokensPerSecond;
-        _scorers = new SequenceScorerCache(BatchModel, SequenceOnnxNames.Logits);
+        _scorers = ScorerCache.Sequence(BatchModel, SequenceOnnxNames.Logits);
     }
 
     internal static LanguageModel Create(byte[] onnx, TrainingHistory history, ParityReport parity, double tokensPerSecond, ExecutionDevice device, IChannel channel)

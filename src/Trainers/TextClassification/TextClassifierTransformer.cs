@@ -27,7 +27,7 @@ public sealed class TextClassifierTransformer : ITransformer, IDisposable
     private readonly TransformerChain<ITransformer> _chain;
     private readonly byte[] _onnx;
     private readonly string? _ownedModelFile;
-    private readonly SequenceScorerCache _batchScorers;
+    private readonly ScorerCache<OnnxSequenceScorer> _batchScorers;
     private bool _disposed;
 
     private TextClassifierTransformer(MLContext mlContext, TransformerChain<ITransformer> chain, byte[] onnx, bool binary, string[] labels,
@@ -42,7 +42,7 @@ public sealed class TextClassifierTransformer : ITransformer, IDisposable
         History = history;
         Parity = parity;
         _ownedModelFile = ownedModelFile;
-        _batchScorers = new SequenceScorerCache(() => _onnx);
+        _batchScorers = ScorerCache.Sequence(() => _onnx);
     }
 
     /// <summary>True for a Boolean label (sigmoid head), false for a key label (softmax head).</summary>

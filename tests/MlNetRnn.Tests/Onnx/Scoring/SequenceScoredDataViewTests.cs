@@ -224,7 +224,7 @@ public sealed class SequenceScoredDataViewTests
     {
         byte[] model = TokenModel(SequencePooling.LastStep, 3);
         int made = 0;
-        var cache = new SequenceScorerCache(() => { made++; return model; });
+        var cache = ScorerCache.Sequence(() => { made++; return model; });
         var a = cache.Get(new OnnxScoringOptions { BatchSize = 8 }, this);
         Assert.Same(a, cache.Get(new OnnxScoringOptions { BatchSize = 8 }, this));
         var b = cache.Get(null, this);
