@@ -24,6 +24,9 @@ internal static class PredictJob
             case TextClassifierTransformer.TaskName:
                 ClassifierPrediction.Run(s, console);
                 break;
+            case SequenceModelTransformer.TaskName:
+                SequencePrediction.Run(s, console);
+                break;
             case LanguageModelMetadata.TaskName:
                 if (s.Column is not null)
                     throw new ArgumentException("--column does not apply to a language model: every non-blank line of --data is one text.");

@@ -6,7 +6,7 @@ internal static class SavedModelTask
     /// <summary>Tasks <c>predict</c> can score, in the order its help lists them.</summary>
     public static readonly string[] Known =
     {
-        ForecastingOnnxExporter.TaskName, TextClassifierTransformer.TaskName, LanguageModelMetadata.TaskName,
+        ForecastingOnnxExporter.TaskName, TextClassifierTransformer.TaskName, LanguageModelMetadata.TaskName, SequenceModelTransformer.TaskName,
     };
 
     /// <summary>Whether <paramref name="path"/> names an ONNX file (by extension) rather than an ML.NET model zip.</summary>

@@ -17,7 +17,9 @@ internal sealed record SequenceSettings
     public int Layers { get; init; } = 1;
     public bool Bidirectional { get; init; } = true;
     public SequencePooling Pooling { get; init; } = new SequenceModelOptions().Pooling;
-    public int Members { get; init; } = 1;
+    // Five networks from consecutive seeds, averaged in one graph: chosen with --tuning (inner splits of the digits' training parts:
+    // 0.983 ± 0.004 against 0.975 ± 0.007 for one network); about 5x the training time (about 35 s per split on 2 cores).
+    public int Members { get; init; } = 5;
     public int Epochs { get; init; } = 200;
     public double TestFraction { get; init; } = 0.2;
     public int Seed { get; init; } = 1;

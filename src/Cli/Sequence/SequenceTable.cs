@@ -6,7 +6,7 @@ namespace MlNetRnn.Cli.Sequence;
 /// A CSV/TSV file of float sequences: one row per sequence, a label column, and every other column a feature, in file order (steps one
 /// after another, <c>FeaturesPerStep</c> values each). Also the embedded handwritten digits (8×8, read row by row).
 /// </summary>
-internal sealed record SequenceTable(string Source, string[] Labels, float[][] Features, string[] FeatureNames)
+internal sealed record SequenceTable(string Source, string[] Labels, float[][] Features, string[] FeatureNames, int[] Lines)
 {
     /// <summary>The embedded digits (data/sequences/digits.csv: UCI optical digits test set, CC BY 4.0).</summary>
     public static SequenceTable Digits()
@@ -25,18 +25,32 @@ internal sealed record SequenceTable(string Source, string[] Labels, float[][] F
         return Parse(InputFile.ReadUtf8Text(path, "data file", "--data"), $"'{path}'", labelColumn);
     }
 
-    private static SequenceTable Parse(string text, string source, string labelColumn)
+    /// <summary>
+    /// Reads rows to score: every column is a value, except <paramref name="labelColumn"/> (any case) when the header has it (its values are kept
+    /// as <see cref="Labels"/>, empty strings otherwise).
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is not a finite number, or there are no data rows.</exception>
+    public static SequenceTable LoadForScoring(string path, string? labelColumn)
+    {
+        InputFile.RequireFile(path, "Data file", "--data");
+        return Parse(InputFile.ReadUtf8Text(path, "data file", "--data"), $"'{path}'", labelColumn, labelRequired: false);
+    }
+
+    private static SequenceTable Parse(string text, string source, string? labelColumn, bool labelRequired = true)
     {
         var records = CsvRecords.Read(text, source, out _);
-        if (records.Count < 3)
-            throw new ArgumentException($"{source} has {Math.Max(0, records.Count - 1)} data row(s); at least 2 sequences are needed (plus a header row).");
+        if (records.Count < (labelRequired ? 3 : 2))
+            throw new ArgumentException($"{source} has {Math.Max(0, records.Count - 1)} data row(s); at least {(labelRequired ? 2 : 1)} sequence(s) are needed (plus a header row).");
         var header = records[0].Fields;
-        int label = header.ToList().FindIndex(h => string.Equals(h.Trim(), labelColumn, StringComparison.Ordinal));
-        if (label < 0)
+        // Scoring matches the model's label column ignoring case: the CLI's models record ML.NET's column ('Label'), files say 'label'.
+        var comparison = labelRequired ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        int label = labelColumn is null ? -1 : header.ToList().FindIndex(h => string.Equals(h.Trim(), labelColumn, comparison));
+        if (label < 0 && labelRequired)
             throw new ArgumentException($"{source}: no column named '{labelColumn}' in the header ({string.Join(", ", header.Select(h => $"'{h}'"))}). Pass --label-column with one of them.");
         var featureNames = header.Where((_, i) => i != label).ToArray();
         if (featureNames.Length == 0)
             throw new ArgumentException($"{source}: the only column is the label '{labelColumn}'; the other columns hold each sequence's values.");
+        var lines = new int[records.Count - 1];
         var labels = new string[records.Count - 1];
         var features = new float[records.Count - 1][];
         for (int r = 1; r < records.Count; r++)
@@ -44,7 +58,8 @@ internal sealed record SequenceTable(string Source, string[] Labels, float[][] F
             var fields = records[r].Fields;
             if (fields.Count != header.Count)
                 throw new ArgumentException($"{source}, line {records[r].Line}: {fields.Count} fields, but the header has {header.Count}.");
-            labels[r - 1] = fields[label].Trim();
+            labels[r - 1] = label < 0 ? string.Empty : fields[label].Trim();
+            lines[r - 1] = records[r].Line;
             var row = new float[featureNames.Length];
             for (int c = 0, f = 0; c < fields.Count; c++)
             {
@@ -56,6 +71,6 @@ internal sealed record SequenceTable(string Source, string[] Labels, float[][] F
             }
             features[r - 1] = row;
         }
-        return new SequenceTable(source, labels, features, featureNames);
+        return new SequenceTable(source, labels, features, featureNames, lines);
     }
 }

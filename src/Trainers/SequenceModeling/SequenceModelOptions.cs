@@ -35,8 +35,11 @@ public sealed class SequenceModelOptions : RecurrentTrainerOptions
     /// <summary>Read each sequence in both directions. Default true.</summary>
     public bool Bidirectional { get; set; } = true;
 
-    /// <summary>How the head reads the steps: the final states, the mean of the outputs, or the mean and the maximum side by side. Default MeanMax.</summary>
-    public SequencePooling Pooling { get; set; } = SequencePooling.MeanMax;
+    /// <summary>
+    /// How the head reads the steps: the final states (forward and backward), the mean of the outputs, or the mean and the maximum side
+    /// by side. Default LastStep (chosen on inner validation splits of the digits' training parts: 0.975 accuracy against 0.960 for MeanMax).
+    /// </summary>
+    public SequencePooling Pooling { get; set; } = SequencePooling.LastStep;
 
     /// <summary>
     /// Standardise each feature inside the graph with the training split's mean and standard deviation over all steps (and a
