@@ -7,7 +7,7 @@ namespace MlNetRnn.Tests.Notebooks;
 [Trait("Category", "Notebooks")]
 public sealed class NotebookTests
 {
-    private static readonly string[] s_tested = { "01-forecasting-airpassengers.ipynb", "02-text-classification.ipynb", "03-character-generation.ipynb", "04-deploying-onnx.ipynb" };
+    private static readonly string[] s_tested = { "01-forecasting-airpassengers.ipynb", "02-text-classification.ipynb", "03-character-generation.ipynb", "04-deploying-onnx.ipynb", "05-float-sequences.ipynb" };
 
     [Fact]
     public async Task ForecastingAirPassengersNotebookRuns()
@@ -56,6 +56,20 @@ public sealed class NotebookTests
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("A session created with Auto runs on: cpu", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s.EndsWith("same numbers as the single calls: True", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s.Contains("Microsoft.ML.OnnxRuntime.Gpu", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FloatSequencesNotebookRuns()
+    {
+        var globals = await Run("05-float-sequences.ipynb", "sequences");
+
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("recurrent classifier: accuracy", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("maximum entropy on the flat pixels (ML.NET)", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s == "batched predictions equal row-by-row ones: True");
+        Assert.Contains(globals.Displayed, d => d is string s && s == "reloaded model gives the same predictions: True");
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("the .onnx alone: accuracy", StringComparison.Ordinal) && s.EndsWith("(same as ML.NET's evaluation: True)", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("regressor: RMSE", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "sequences", "digits.onnx")));
     }
 
     [Fact]
