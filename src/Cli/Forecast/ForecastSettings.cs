@@ -39,6 +39,9 @@ internal sealed record ForecastSettings
     public bool LogTransform { get; init; } = true;
     public bool Refit { get; init; } = true;
 
+    /// <summary>Choose the networks' weight against the reference on the validation windows.</summary>
+    public bool Shrink { get; init; } = new ForecasterOptions().ShrinkTowardsReference;
+
     /// <summary>Rolling-origin backtest folds ending at the hold-out; 0 for none.</summary>
     public int Backtest { get; init; }
 
@@ -87,6 +90,7 @@ internal sealed record ForecastSettings
         Epochs = Epochs,
         LogTransform = logTransform,
         RefitOnAllWindows = Refit,
+        ShrinkTowardsReference = Shrink,
         Seed = Seed,
         CheckpointDirectory = Checkpoint.Directory,
         Resume = Checkpoint.Resume,

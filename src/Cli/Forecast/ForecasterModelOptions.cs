@@ -20,6 +20,7 @@ internal sealed class ForecasterModelOptions
     private readonly Option<int> _epochs;
     private readonly Option<bool> _noLog = new("--no-log") { Description = "Do not log-transform the series (the log transform is used only when every value is > 0)." };
     private readonly Option<bool> _noRefit = new("--no-refit") { Description = "Keep the early-stopped weights instead of refitting on every window for the chosen epoch count." };
+    private readonly Option<bool> _shrink = new("--shrink") { Description = "Choose on the validation windows how much of the networks' correction to add to the reference (1, 0.5 or 0)." };
     private readonly Option<string> _device;
 
     public ForecasterModelOptions(ForecastSettings defaults)
@@ -69,7 +70,7 @@ internal sealed class ForecasterModelOptions
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _members, _reference, _interval, _loss, _epochs, _noLog, _noRefit, _device })
+        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _members, _reference, _interval, _loss, _epochs, _noLog, _noRefit, _shrink, _device })
             command.Options.Add(option);
     }
 
@@ -93,6 +94,7 @@ internal sealed class ForecasterModelOptions
         Epochs = parseResult.GetValue(_epochs),
         LogTransform = !parseResult.GetValue(_noLog),
         Refit = !parseResult.GetValue(_noRefit),
+        Shrink = parseResult.GetValue(_shrink),
         Device = ExecutionDevice.Parse(parseResult.GetValue(_device)!),
     };
 }

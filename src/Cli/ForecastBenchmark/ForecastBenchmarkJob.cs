@@ -124,7 +124,7 @@ internal static class ForecastBenchmarkJob
             {
                 ["cell"] = f.Cell.ToString(), ["hidden"] = Invariant(f.Hidden), ["layers"] = Invariant(f.Layers), ["window"] = f.RequestedWindow is { } rw ? Invariant(rw) : "auto", ["members"] = Invariant(f.Members),
                 ["reference"] = ForecasterModelOptions.ReferenceName(f.Reference), ["loss"] = f.Loss == ForecastLoss.AbsoluteError ? "mae" : "mse", ["interval"] = f.Interval.ToString(CultureInfo.InvariantCulture),
-                ["epochs"] = Invariant(f.Epochs), ["log_transform_when_positive"] = f.LogTransform ? "true" : "false", ["refit"] = f.Refit ? "true" : "false",
+                ["epochs"] = Invariant(f.Epochs), ["log_transform_when_positive"] = f.LogTransform ? "true" : "false", ["refit"] = f.Refit ? "true" : "false", ["shrink"] = f.Shrink ? "true" : "false",
             },
             GmeanMase = GeometricMean(rows.Select(r => r.Mase)),
             GmeanMaseSeasonalNaive = GeometricMean(rows.Select(r => r.SeasonalNaiveMase)),

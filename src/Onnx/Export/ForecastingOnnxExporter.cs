@@ -32,6 +32,10 @@ public static class ForecastingOnnxExporter
         SlidingWindows.ValidateSizes(description.Window, description.Horizon);
         if (description.Members < 1 || description.Members > 100)
             throw new ArgumentException($"An ensemble has 1 to 100 members; got {description.Members}.", nameof(description));
+        if (!(description.NetworkWeight >= 0 && description.NetworkWeight <= 1))
+            throw new ArgumentException($"NetworkWeight must be in [0, 1]; got {description.NetworkWeight}.", nameof(description));
+        if (description.NetworkWeight != 1 && description.ReferenceSeason == 0 && !description.RelativeToWindow)
+            throw new ArgumentException("A NetworkWeight below 1 shrinks the networks towards a reference; this forecaster has none (no seasonal-naive reference, not relative to the window).", nameof(description));
         if (description.SeasonalNaiveMembers is { } sm && (sm < 0 || sm > description.Members))
             throw new ArgumentException($"SeasonalNaiveMembers must be between 0 and the members ({description.Members}); got {sm}.", nameof(description));
         if (description.ReferenceSeason < 0 || description.ReferenceSeason > description.Window)
@@ -96,6 +100,8 @@ public static class ForecastingOnnxExporter
         }
         // An ensemble is the plain mean of its members in scaled space: ONNX's variadic Mean, one node.
         string y = description.Members == 1 ? memberOutputs[0] : b.Op("Mean", "ensemble.mean", memberOutputs);
+        if (description.NetworkWeight != 1)
+            y = b.Op("Mul", "ensemble.shrunk", new[] { y, b.AddFloatScalar("ensemble.network_weight", description.NetworkWeight) });
         if (reference is not null)
             y = b.Op("Add", "window.absolute", new[] { y, reference });
 
@@ -154,6 +160,8 @@ public static class ForecastingOnnxExporter
         m[OnnxMetadataKeys.ReferenceSeason] = RecurrentMetadata.Int(d.ReferenceSeason);
         m[OnnxMetadataKeys.Members] = RecurrentMetadata.Int(d.Members);
         m[OnnxMetadataKeys.SeasonalNaiveMembers] = RecurrentMetadata.Int(d.SeasonalMemberCount);
+        if (d.NetworkWeight != 1)
+            m[OnnxMetadataKeys.NetworkWeight] = RecurrentMetadata.Floats(new[] { d.NetworkWeight });
         if (d.Interval is { } interval)
         {
             m[OnnxMetadataKeys.IntervalCoverage] = interval.Coverage.ToString("R", CultureInfo.InvariantCulture);

@@ -203,6 +203,7 @@ public static class OnnxModelImporter
             Members = m.ContainsKey(OnnxMetadataKeys.Members) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Members) : 1,
             SeasonalNaiveMembers = m.ContainsKey(OnnxMetadataKeys.SeasonalNaiveMembers) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.SeasonalNaiveMembers) : null,
             Interval = ReadInterval(m, RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Horizon)),
+            NetworkWeight = m.ContainsKey(OnnxMetadataKeys.NetworkWeight) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.NetworkWeight).Single() : 1f,
         };
     }
 

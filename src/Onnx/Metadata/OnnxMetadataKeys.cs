@@ -49,6 +49,8 @@ public static class OnnxMetadataKeys
     public const string ReferenceSeason = "forecast.reference_season";
     /// <summary>How many members (the first ones) correct the seasonal-naive forecast (forecasting); absent means all when a reference season is set.</summary>
     public const string SeasonalNaiveMembers = "forecast.seasonal_naive_members";
+    /// <summary>Weight of the networks' mean correction added to the reference (absent: 1).</summary>
+    public const string NetworkWeight = "forecast.network_weight";
     /// <summary>Ensemble members averaged by the graph (forecasting); absent means 1.</summary>
     public const string Members = "forecast.members";
     /// <summary>Ensemble members whose logits a sequence model's graph averages (weights prefixed <c>member{k}.</c>); absent means 1.</summary>

@@ -38,6 +38,13 @@ public sealed record ForecastingModelDescription(
     /// <summary>Ensemble members (1 for a single network); the graph averages their scaled-space outputs.</summary>
     public int Members { get; init; } = 1;
 
+    /// <summary>
+    /// Weight of the networks' mean correction in scaled space, in [0, 1]: the graph forecasts <c>reference + NetworkWeight · mean(outputs)</c>,
+    /// so 0 is the (share-weighted) reference alone and 1 the plain ensemble. Needs a reference (seasonal naive or the window's level)
+    /// unless it is 1. Default 1.
+    /// </summary>
+    public float NetworkWeight { get; init; } = 1f;
+
     /// <summary>The prediction interval's offsets, or null for a graph without interval outputs.</summary>
     public ForecastIntervalOffsets? Interval { get; init; }
 

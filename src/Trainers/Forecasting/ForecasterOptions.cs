@@ -103,6 +103,14 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
     /// </summary>
     public bool RefitOnAllWindows { get; set; } = true;
 
+    /// <summary>
+    /// Choose, on the validation windows, how much of the networks' correction to add to the reference: the forecast becomes
+    /// <c>reference + w · mean(networks)</c> with <c>w</c> the one of 1, 0.5 and 0 with the lowest validation MAE (1 on a tie), so a
+    /// series where the networks only add noise falls back towards seasonal naive / the window's level. Needs validation windows and
+    /// a reference (<see cref="Reference"/> not WindowLevel without <see cref="RelativeToWindow"/>). Default false.
+    /// </summary>
+    public bool ShrinkTowardsReference { get; set; }
+
     /// <summary>Shuffle training windows every epoch. Default true.</summary>
     public bool Shuffle { get; set; } = true;
 

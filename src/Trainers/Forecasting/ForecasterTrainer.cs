@@ -201,17 +201,18 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         float[] heldInputs = inputs[(heldStart * o.Window)..];
         float[] validationAbsolute = absoluteTargets[(split.ValidationStart * h)..];
 
-        var (history, weights, heldMean, residuals) = session.Train(device =>
+        var (history, weights, heldMean, residuals, networkWeight) = session.Train(device =>
         {
             TrainingHistory? first = null;
             var duration = TimeSpan.Zero;
             var memberWeights = new List<NamedTensor>();
-            // Every sum is of the members' scaled-space forecasts (output + own reference): their mean is what the graph computes.
-            var heldSum = new float[heldRows * h];
+            // The members' scaled-space outputs and own references are summed apart: the graph computes mean(references) +
+            // NetworkWeight · mean(outputs), and the weight is chosen on the validation windows once every member is trained.
+            var held = new ForecastSums(heldRows * h);
             // Out-of-sample residuals for the interval: the early-stopped members (trained without the validation windows) on them.
-            var validationSum = new float[validationRows * h];
+            var validation = new ForecastSums(validationRows * h);
             // Without validation windows the interval can only come from the training windows (in-sample, so too narrow).
-            var trainingSum = validationRows == 0 && o.IntervalCoverage > 0 ? new float[count * h] : Array.Empty<float>();
+            var training = new ForecastSums(validationRows == 0 && o.IntervalCoverage > 0 ? count * h : 0);
             for (int k = 0; k < o.EnsembleSize; k++)
             {
                 float[] memberReferences = k < seasonalMembers ? seasonalReferences : levelReferences;
@@ -225,7 +226,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
                 var history = ForecasterTrainingLoop.Train(network, device, trainInputs, targets[..(trainRows * h)], validationInputs, targets[(split.ValidationStart * h)..],
                     new long[] { o.Window, 1 }, h, memberSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
                 if (validationRows > 0)
-                    Accumulate(validationSum, FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, validationInputs, o.Window)), memberReferences.AsSpan(split.ValidationStart * h));
+                    validation.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, validationInputs, o.Window)), memberReferences.AsSpan(split.ValidationStart * h));
 
                 if (o.RefitOnAllWindows && validationRows > 0)
                 {
@@ -244,28 +245,29 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
                 }
                 first ??= history;
                 duration += history.Duration;
-                Accumulate(heldSum, FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, heldInputs, o.Window)), memberReferences.AsSpan(heldStart * h));
-                if (trainingSum.Length > 0)
-                    Accumulate(trainingSum, FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, inputs, o.Window)), memberReferences);
+                held.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, heldInputs, o.Window)), memberReferences.AsSpan(heldStart * h));
+                if (training.Length > 0)
+                    training.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, inputs, o.Window)), memberReferences);
                 memberWeights.AddRange(EnsembleWeights.Named(network.ExportWeights(), o.EnsembleSize, k));
             }
             // The ensemble is the mean of its members in scaled space, exactly as the graph's Mean node computes it.
-            Scale(heldSum, 1f / o.EnsembleSize);
+            float weight = 1f;
+            bool hasReference = seasonalMembers > 0 || o.RelativeToWindow;
+            if (o.ShrinkTowardsReference && hasReference && validationRows > 0)
+            {
+                weight = validation.ChooseNetworkWeight(validationAbsolute, o.EnsembleSize);
+                session.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"network weight {weight} (the reference plus {weight} x the networks' correction had the lowest validation MAE of the weights {string.Join(", ", ForecastSums.Candidates)})."));
+            }
             float[] residuals = Array.Empty<float>();
             if (validationRows > 0)
-            {
-                Scale(validationSum, 1f / o.EnsembleSize);
-                residuals = Subtract(validationAbsolute, validationSum);
-            }
-            else if (trainingSum.Length > 0)
-            {
-                Scale(trainingSum, 1f / o.EnsembleSize);
-                residuals = Subtract(absoluteTargets, trainingSum);
-            }
+                residuals = Subtract(validationAbsolute, validation.Forecast(o.EnsembleSize, weight));
+            else if (training.Length > 0)
+                residuals = Subtract(absoluteTargets, training.Forecast(o.EnsembleSize, weight));
             // The history shown is the first member's (every member chooses its own epoch count); the duration is the whole ensemble's.
             var combined = new TrainingHistory(first!.TrainLoss, first.ValidationLoss, first.BestEpoch, first.StoppedEarly, duration,
                 first.RefitTrainLoss, first.ResumedEpochs);
-            return (combined, new WeightSet(memberWeights), heldSum, residuals);
+            return (combined, new WeightSet(memberWeights), held.Forecast(o.EnsembleSize, weight), residuals, weight);
         });
 
         ForecastIntervalOffsets? interval = null;
@@ -284,6 +286,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             SeasonalNaiveMembers = seasonalMembers,
             Members = o.EnsembleSize,
             Interval = interval,
+            NetworkWeight = networkWeight,
         };
         var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
         {
@@ -316,18 +319,6 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         using var scope = torch.NewDisposeScope();
         var x = torch.tensor(inputs, new long[] { rows, window, 1 }, device: torch.CPU);
         return network.call(x).cpu().data<float>().ToArray();
-    }
-
-    private static void Accumulate(float[] sum, float[] values, ReadOnlySpan<float> references)
-    {
-        for (int i = 0; i < sum.Length; i++)
-            sum[i] += values[i] + references[i];
-    }
-
-    private static void Scale(float[] values, float factor)
-    {
-        for (int i = 0; i < values.Length; i++)
-            values[i] *= factor;
     }
 
     private static float[] Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
