@@ -17,6 +17,7 @@ public static class Program
             Generate.GenerateCommand.Create(),
             Classify.ClassifyCommand.Create(),
             Sequence.SequenceCommand.Create(),
+            Tag.TagCommand.Create(),
             Predict.PredictCommand.Create(),
             Bench.BenchCommand.Create(),
         };

@@ -92,6 +92,22 @@ public sealed class RnnCatalog
     /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn float-sequence model, is damaged, or its weights do not match their digest.</exception>
     public SequenceModelTransformer LoadSequenceModel(string path) => SequenceModelTransformer.Load(MLContext, path);
 
+    /// <summary>
+    /// A sequence tagger (one tag per token: parts of speech, entities, per-step flags) configured by <paramref name="options"/>: a
+    /// bidirectional LSTM over word embeddings and each token's spelling.
+    /// </summary>
+    public SequenceTaggerTrainer SequenceTagger(SequenceTaggerOptions options) => new(MLContext, options);
+
+    /// <summary>A sequence tagger with the default options over <paramref name="tokensColumnName"/> (vector of String) and <paramref name="tagsColumnName"/> (one tag per token).</summary>
+    public SequenceTaggerTrainer SequenceTagger(string tokensColumnName = "Tokens", string tagsColumnName = "Tags") =>
+        SequenceTagger(new SequenceTaggerOptions { TokensColumnName = tokensColumnName, TagsColumnName = tagsColumnName });
+
+    /// <summary>Loads a sequence tagger saved with <c>mlContext.Model.Save</c>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The path is a folder.</exception>
+    /// <exception cref="InvalidDataException">The file does not hold an MlNetRnn tagger, is damaged, or its weights do not match their digest.</exception>
+    public SequenceTaggerTransformer LoadSequenceTagger(string path) => SequenceTaggerTransformer.Load(MLContext, path);
+
     /// <summary>A character (or word) language model trainer configured by <paramref name="options"/>.</summary>
     public LanguageModelTrainer LanguageModel(LanguageModelOptions options) => new(MLContext, options);
 

@@ -27,6 +27,9 @@ internal static class PredictJob
             case SequenceModelTransformer.TaskName:
                 SequencePrediction.Run(s, console);
                 break;
+            case SequenceTaggerTransformer.TaskName:
+                TaggerPrediction.Run(s, console);
+                break;
             case LanguageModelMetadata.TaskName:
                 if (s.Column is not null)
                     throw new ArgumentException("--column does not apply to a language model: every non-blank line of --data is one text.");

@@ -7,6 +7,7 @@ internal static class SavedModelTask
     public static readonly string[] Known =
     {
         ForecastingOnnxExporter.TaskName, TextClassifierTransformer.TaskName, LanguageModelMetadata.TaskName, SequenceModelTransformer.TaskName,
+        SequenceTaggerTransformer.TaskName,
     };
 
     /// <summary>Whether <paramref name="path"/> names an ONNX file (by extension) rather than an ML.NET model zip.</summary>

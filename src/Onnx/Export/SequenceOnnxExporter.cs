@@ -39,12 +39,15 @@ public static class SequenceOnnxExporter
         string? lengths = null, timeIds = null;
         // Graph inputs are declared in a fixed order: the data (tokens or input), then lengths, then the states.
         string? DeclareLengths() => description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
+        string? characterIds = null;
+        string? DeclareCharacters() => description.CharacterFeatures is { } chars ? CharacterIds(b, chars) : null;
         if (description.UsesEmbedding)
         {
             string ids;
             if (description.TokenStrings is { } strings)
             {
                 string text = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.String, "batch", "seq");
+                characterIds = DeclareCharacters();
                 lengths = DeclareLengths();
                 var encoder = new[]
                 {
@@ -58,11 +61,14 @@ public static class SequenceOnnxExporter
             else
             {
                 ids = b.AddInput(SequenceOnnxNames.Tokens, TensorProto.Types.DataType.Int64, "batch", "seq");
+                characterIds = DeclareCharacters();
                 lengths = DeclareLengths();
             }
             if (description.MaxSteps > 0)
             {
                 ids = b.Op("Slice", "tokens.truncated", new[] { ids, ConstAxes(b, 0), ConstAxes(b, description.MaxSteps), ConstAxes(b, 1) });
+                if (characterIds is not null)
+                    characterIds = b.Op("Slice", "chars.truncated", new[] { characterIds, ConstAxes(b, 0), ConstAxes(b, description.MaxSteps), ConstAxes(b, 1) });
                 if (lengths is not null)
                     lengths = b.Op("Min", "lengths.truncated", new[] { lengths, b.AddInt32Vector("const.max_steps", description.MaxSteps) });
             }
@@ -112,7 +118,7 @@ public static class SequenceOnnxExporter
         var memberLogits = new string[description.Members];
         RecurrentStackOutputs? stack = null;
         for (int k = 0; k < description.Members; k++)
-            (memberLogits[k], stack) = MemberLogits(b, description, weights, description.MemberPrefix(k), timeMajor, timeIds, lengths, h0, c0);
+            (memberLogits[k], stack) = MemberLogits(b, description, weights, description.MemberPrefix(k), timeMajor, timeIds, characterIds, lengths, h0, c0);
         string y = description.Members == 1 ? memberLogits[0] : b.Op("Mean", "ensemble.mean", memberLogits);
 
         object[] outShape = everyStep ? new object[] { "batch", "seq", outputs } : new object[] { "batch", outputs };
@@ -143,6 +149,22 @@ public static class SequenceOnnxExporter
                     b.Op("ArgMax", SequenceOnnxNames.PredictedIndex, new[] { y }, IntAttribute("axis", -1), IntAttribute("keepdims", 0));
                     b.AddOutput(SequenceOnnxNames.PredictedIndex, TensorProto.Types.DataType.Int64, "batch");
                 }
+                if (description.OutputLabels is { } labels)
+                {
+                    // Names, not indices, leave the graph: a deployed tagger needs no label file next to it.
+                    object[] perItem = everyStep ? new object[] { "batch", "seq" } : new object[] { "batch" };
+                    string index = b.Op("ArgMax", "head.argmax", new[] { y }, IntAttribute("axis", -1), IntAttribute("keepdims", 0));
+                    var decoder = new[]
+                    {
+                        IntsAttribute("keys_int64s", Enumerable.Range(0, labels.Count).Select(i => (long)i).ToArray()),
+                        StringsAttribute("values_strings", labels.ToArray()),
+                        StringAttribute("default_string", string.Empty),
+                    };
+                    b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { index }, new[] { b.Unique(SequenceOnnxNames.PredictedLabel) }, decoder);
+                    b.AddOutput(SequenceOnnxNames.PredictedLabel, TensorProto.Types.DataType.String, perItem);
+                    b.Op("ReduceMax", SequenceOnnxNames.PredictedProbability, new[] { SequenceOnnxNames.Probabilities }, IntsAttribute("axes", -1), IntAttribute("keepdims", 0));
+                    b.AddOutput(SequenceOnnxNames.PredictedProbability, F, perItem);
+                }
                 break;
         }
         if (description.ExposesState)
@@ -169,7 +191,7 @@ public static class SequenceOnnxExporter
     /// part. Every weight and node name carries the member's prefix (empty for a single network, so its graph keeps the plain names).
     /// </summary>
     private static (string Logits, RecurrentStackOutputs Stack) MemberLogits(OnnxGraphBuilder b, SequenceModelDescription description, WeightSet weights,
-        string p, string timeMajor, string? timeIds, string? lengths, string? h0, string? c0)
+        string p, string timeMajor, string? timeIds, string? characterIds, string? lengths, string? h0, string? c0)
     {
         var arch = description.Architecture;
         int outputs = description.OutputSize;
@@ -177,9 +199,11 @@ public static class SequenceOnnxExporter
         string input = timeMajor;
         if (description.UsesEmbedding)
         {
-            var table = weights.Get(p + "embedding.weight", description.VocabularySize, arch.InputSize);
+            var table = weights.Get(p + "embedding.weight", description.VocabularySize, description.EmbeddingSize);
             string e = b.AddFloat(p + "embedding.weight", table.Shape, table.Data);
             input = b.Op("Gather", p + "embedded", new[] { e, timeIds! }, IntAttribute("axis", 0));
+            if (description.CharacterFeatures is { } chars)
+                input = b.Op("Concat", p + "embedded.with_chars", new[] { input, CharacterFeatures(b, chars, weights, p, characterIds!) }, IntAttribute("axis", 2));
             if (description.WideTokens)
             {
                 var wide = weights.Get(p + "wide.weight", description.VocabularySize, outputs);
@@ -242,6 +266,54 @@ public static class SequenceOnnxExporter
             y = b.Op("Add", p + "head.wide_added", new[] { y, MeanFeatures(b, wideTokens, lengths, wideMask, p + "wide", p + "wide.mean") });
         }
         return (y, stack);
+    }
+
+    // token_chars (code points) → character ids [batch, seq, chars]: unknown code points become 1, zeros (padding) stay 0.
+    private static string CharacterIds(OnnxGraphBuilder b, CharacterConvolution chars)
+    {
+        int max = CharacterConvolution.MaxCharacters;
+        string codePoints = chars.FlattenedInput
+            ? b.AddInput(SequenceOnnxNames.TokenCharacters, TensorProto.Types.DataType.Int64, "batch", "seq_chars")
+            : b.AddInput(SequenceOnnxNames.TokenCharacters, TensorProto.Types.DataType.Int64, "batch", "seq", "chars");
+        codePoints = chars.FlattenedInput
+            ? b.Op("Reshape", "chars.steps", new[] { codePoints, b.AddInt64Vector("const.char_shape", 0, -1, max) })
+            : b.Op("Slice", "chars.first", new[] { codePoints, ConstAxes(b, 0), ConstAxes(b, max), ConstAxes(b, 2) });
+        var encoder = new[]
+        {
+            IntsAttribute("keys_int64s", new long[] { 0 }.Concat(chars.CodePoints.Select(c => (long)c)).ToArray()),
+            IntsAttribute("values_int64s", new long[] { CharacterConvolution.PadId }.Concat(Enumerable.Range(2, chars.CodePoints.Count).Select(i => (long)i)).ToArray()),
+            IntAttribute("default_int64", CharacterConvolution.UnknownId),
+        };
+        b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { codePoints }, new[] { b.Unique("chars.ids") }, encoder);
+        return "chars.ids";
+    }
+
+    // One member's spelling features, time-major [seq, batch, filters]: embedding, convolution, ReLU, zero at padding characters
+    // (every valid value is ≥ 0 after the ReLU, so zeros never change a maximum), maximum over the characters.
+    private static string CharacterFeatures(OnnxGraphBuilder b, CharacterConvolution chars, WeightSet weights, string p, string ids)
+    {
+        var table = weights.Get(p + "chars.embedding.weight", chars.AlphabetSize, chars.EmbeddingSize);
+        var kernel = weights.Get(p + "chars.conv.weight", chars.Filters, chars.EmbeddingSize, chars.KernelWidth);
+        var bias = weights.Get(p + "chars.conv.bias", chars.Filters);
+        string embedded = b.Op("Gather", p + "chars.embedded", new[] { b.AddFloat(p + "chars.embedding.weight", table.Shape, table.Data), ids }, IntAttribute("axis", 0));
+        string width = b.Op("Shape", p + "chars.width", new[] { ids }, IntAttribute("start", 2), IntAttribute("end", 3));
+        string wordsShape = b.Op("Concat", p + "chars.words_shape", new[] { b.AddInt64Vector(p + "const.minus_one", -1), width, b.AddInt64Vector(p + "const.char_embedding", chars.EmbeddingSize) }, IntAttribute("axis", 0));
+        string words = b.Op("Reshape", p + "chars.words", new[] { embedded, wordsShape });
+        string channels = b.Op("Transpose", p + "chars.channels", new[] { words }, IntsAttribute("perm", 0, 2, 1));
+        int pad = chars.KernelWidth / 2;
+        string conv = b.Op("Conv", p + "chars.conv", new[]
+        {
+            channels, b.AddFloat(p + "chars.conv.weight", kernel.Shape, kernel.Data), b.AddFloat(p + "chars.conv.bias", bias.Shape, bias.Data),
+        }, IntsAttribute("kernel_shape", chars.KernelWidth), IntsAttribute("pads", pad, pad));
+        string relu = b.Op("Relu", p + "chars.relu", new[] { conv });
+        string valid = b.Op("Cast", p + "chars.valid", new[] { b.Op("Not", p + "chars.is_pad_not", new[] { b.Op("Equal", p + "chars.is_pad", new[] { ids, b.SharedInt64Scalar("const.zero", 0) }) }) },
+            IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+        string mask = b.Op("Reshape", p + "chars.mask", new[] { valid, b.AddInt64Vector(p + "const.char_mask", -1, 1, 0) });
+        string pooled = b.Op("ReduceMax", p + "chars.max", new[] { b.Op("Mul", p + "chars.masked", new[] { relu, mask }) }, IntsAttribute("axes", 2), IntAttribute("keepdims", 0));
+        string batchSeq = b.Op("Shape", p + "chars.batch_seq", new[] { ids }, IntAttribute("start", 0), IntAttribute("end", 2));
+        string shape = b.Op("Concat", p + "chars.features_shape", new[] { batchSeq, b.AddInt64Vector(p + "const.char_filters", chars.Filters) }, IntAttribute("axis", 0));
+        string features = b.Op("Reshape", p + "chars.features", new[] { pooled, shape });
+        return b.Op("Transpose", p + "chars.time_major", new[] { features }, IntsAttribute("perm", 1, 0, 2));
     }
 
     private static string Gemm(OnnxGraphBuilder b, string p, string features, NamedTensor weight, string bias)
@@ -310,6 +382,16 @@ public static class SequenceOnnxExporter
             m[OnnxMetadataKeys.PredictedIndex] = "true";
         if (d.WideTokens)
             m[OnnxMetadataKeys.WideTokens] = "true";
+        if (d.CharacterFeatures is { } chars)
+        {
+            m[OnnxMetadataKeys.CharacterCodePoints] = System.Text.Json.JsonSerializer.Serialize(chars.CodePoints);
+            m[OnnxMetadataKeys.CharacterEmbeddingSize] = RecurrentMetadata.Int(chars.EmbeddingSize);
+            m[OnnxMetadataKeys.CharacterFilters] = RecurrentMetadata.Int(chars.Filters);
+            m[OnnxMetadataKeys.CharacterKernelWidth] = RecurrentMetadata.Int(chars.KernelWidth);
+            m[OnnxMetadataKeys.CharacterFlattenedInput] = RecurrentMetadata.Bool(chars.FlattenedInput);
+        }
+        if (d.OutputLabels is not null)
+            m[OnnxMetadataKeys.OutputLabels] = Transforms.Text.Vocabulary.FromTokens(d.OutputLabels).ToJson();
         if (d.Members > 1)
             m[OnnxMetadataKeys.SequenceMembers] = RecurrentMetadata.Int(d.Members);
         m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
@@ -347,6 +429,8 @@ public static class SequenceOnnxExporter
             $"{(a.Bidirectional ? "bidirectional" : "unidirectional")}{(a.HasBias ? string.Empty : ", no bias")}; " +
             $"{SequenceModelDescription.ActivationName(d.Activation)} head with {d.OutputSize} output(s) on {SequenceModelDescription.PoolingName(d.Pooling)}" +
             $"{(d.WideTokens ? " plus a wide bag-of-tokens part" : string.Empty)}{(d.Members > 1 ? $"; the mean of {d.Members} members' logits" : string.Empty)}" +
+            $"{(d.CharacterFeatures is { } c ? $"; spelling features of {c.Filters} filters over '{SequenceOnnxNames.TokenCharacters}' code points" : string.Empty)}" +
+            $"{(d.OutputLabels is null ? string.Empty : $"; '{SequenceOnnxNames.PredictedLabel}' names the arg-max class")}" +
             $"{(d.UsesLengths ? "; int32 'lengths' input" : string.Empty)}{(d.ExposesState ? "; state in (h0/c0) and out (h_n/c_n)" : string.Empty)}.");
     }
 }

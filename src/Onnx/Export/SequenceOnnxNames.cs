@@ -7,6 +7,15 @@ public static class SequenceOnnxNames
     public const string Input = "input";
     /// <summary>Token ids <c>[batch, seq]</c>, int64, when the model starts with an embedding.</summary>
     public const string Tokens = "tokens";
+    /// <summary>
+    /// Unicode code points of each token, int64 <c>[batch, seq, chars]</c> (0 past a token's end), or <c>[batch, seq · 20]</c> in the
+    /// flattened form, for models with character features.
+    /// </summary>
+    public const string TokenCharacters = "token_chars";
+    /// <summary>Name of the arg-max class per row or step, string, for models with output labels.</summary>
+    public const string PredictedLabel = "predicted_label";
+    /// <summary>Probability of <see cref="PredictedLabel"/>, float, per row or step.</summary>
+    public const string PredictedProbability = "predicted_probability";
     /// <summary>Valid steps per row <c>[batch]</c>, int32, each in 1..seq.</summary>
     public const string Lengths = "lengths";
     /// <summary>Initial hidden state <c>[layers·directions, batch, hidden]</c>.</summary>

@@ -105,7 +105,13 @@ public static class OnnxModelImporter
                 string p = sequence.MemberPrefix(k);
                 CheckRecurrentNodes(model.Graph, arch, p + "rnn.");
                 if (sequence.UsesEmbedding)
-                    tensors.Add(Float(initializers, p + "embedding.weight", p + "embedding.weight", sequence.VocabularySize, arch.InputSize));
+                    tensors.Add(Float(initializers, p + "embedding.weight", p + "embedding.weight", sequence.VocabularySize, sequence.EmbeddingSize));
+                if (sequence.CharacterFeatures is { } chars)
+                {
+                    tensors.Add(Float(initializers, p + "chars.embedding.weight", p + "chars.embedding.weight", chars.AlphabetSize, chars.EmbeddingSize));
+                    tensors.Add(Float(initializers, p + "chars.conv.weight", p + "chars.conv.weight", chars.Filters, chars.EmbeddingSize, chars.KernelWidth));
+                    tensors.Add(Float(initializers, p + "chars.conv.bias", p + "chars.conv.bias", chars.Filters));
+                }
                 tensors.AddRange(RecurrentWeights(initializers, arch, p + "rnn."));
                 if (sequence.Pooling == SequencePooling.EveryStep)
                 {
@@ -268,6 +274,8 @@ public static class OnnxModelImporter
             BeginTokenId = m.ContainsKey(OnnxMetadataKeys.BeginTokenId) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.BeginTokenId) : -1,
             PredictedIndexOutput = m.TryGetValue(OnnxMetadataKeys.PredictedIndex, out var pi) && pi == "true",
             WideTokens = m.TryGetValue(OnnxMetadataKeys.WideTokens, out var wide) && wide == "true",
+            CharacterFeatures = m.ContainsKey(OnnxMetadataKeys.CharacterCodePoints) ? ReadCharacterFeatures(m) : null,
+            OutputLabels = m.ContainsKey(OnnxMetadataKeys.OutputLabels) ? ReadStrings(m, OnnxMetadataKeys.OutputLabels) : null,
             Members = m.ContainsKey(OnnxMetadataKeys.SequenceMembers) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.SequenceMembers) : 1,
             ExposesState = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.ExposesState),
             InputScaling = m.ContainsKey(OnnxMetadataKeys.InputScalingCenter)
@@ -288,16 +296,37 @@ public static class OnnxModelImporter
         return description;
     }
 
-    private static IReadOnlyList<string> ReadTokenStrings(IReadOnlyDictionary<string, string> m)
+    private static IReadOnlyList<string> ReadTokenStrings(IReadOnlyDictionary<string, string> m) => ReadStrings(m, OnnxMetadataKeys.TokenStrings);
+
+    private static IReadOnlyList<string> ReadStrings(IReadOnlyDictionary<string, string> m, string key)
     {
         try
         {
-            return Transforms.Text.Vocabulary.FromJson(RecurrentMetadata.Require(m, OnnxMetadataKeys.TokenStrings)).Tokens;
+            return Transforms.Text.Vocabulary.FromJson(RecurrentMetadata.Require(m, key)).Tokens;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
-            throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.TokenStrings}' does not hold a valid token list: {ex.Message}", ex);
+            throw new InvalidDataException($"Metadata key '{key}' does not hold a valid token list: {ex.Message}", ex);
         }
+    }
+
+    private static CharacterConvolution ReadCharacterFeatures(IReadOnlyDictionary<string, string> m)
+    {
+        int[] codePoints;
+        string text = RecurrentMetadata.Require(m, OnnxMetadataKeys.CharacterCodePoints);
+        try
+        {
+            codePoints = System.Text.Json.JsonSerializer.Deserialize<int[]>(text) ?? throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.CharacterCodePoints}' is null.");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.CharacterCodePoints}' does not hold a JSON array of code points: {ex.Message}", ex);
+        }
+        return new CharacterConvolution(codePoints, RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.CharacterEmbeddingSize),
+            RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.CharacterFilters), RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.CharacterKernelWidth))
+        {
+            FlattenedInput = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.CharacterFlattenedInput),
+        };
     }
 
     private static IEnumerable<NamedTensor> RecurrentWeights(Dictionary<string, (TensorProto Tensor, byte[] Bytes)> initializers, RecurrentArchitecture arch, string prefix)

@@ -108,6 +108,18 @@ public static class OnnxMetadataKeys
 
     /// <summary><c>"true"</c> when the head adds a wide part: the mean over each row's valid tokens of a learned per-token weight vector (<c>wide.weight</c>, <c>[vocabulary, outputs]</c>).</summary>
     public const string WideTokens = "head.wide_tokens";
+    /// <summary>Code points of the character features' alphabet, a JSON array (character id i + 2).</summary>
+    public const string CharacterCodePoints = "chars.code_points";
+    /// <summary>Width of the character embedding.</summary>
+    public const string CharacterEmbeddingSize = "chars.embedding_size";
+    /// <summary>Filters of the character convolution.</summary>
+    public const string CharacterFilters = "chars.filters";
+    /// <summary>Characters each convolution filter reads.</summary>
+    public const string CharacterKernelWidth = "chars.kernel_width";
+    /// <summary>"true" when <c>token_chars</c> is flattened to <c>[batch, seq · 20]</c>.</summary>
+    public const string CharacterFlattenedInput = "chars.flattened_input";
+    /// <summary>Class names in output order, a JSON array, when the graph outputs <c>predicted_label</c>.</summary>
+    public const string OutputLabels = "head.output_labels";
     /// <summary>Version of the library that exported the model.</summary>
     public const string ExporterVersion = "exporter.version";
     /// <summary>TorchSharp version the weights were trained with.</summary>

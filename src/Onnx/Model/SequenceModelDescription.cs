@@ -97,6 +97,22 @@ public sealed record SequenceModelDescription
     /// <summary>Whether the model starts with an embedding of token ids.</summary>
     public bool UsesEmbedding => VocabularySize > 0;
 
+    /// <summary>
+    /// Spelling features of each token (a character convolution whose outputs follow the word embedding at every step), read from
+    /// the graph input <c>token_chars</c> (code points); null for none. Token input only; the word embedding is then
+    /// <see cref="EmbeddingSize"/> wide.
+    /// </summary>
+    public CharacterConvolution? CharacterFeatures { get; init; }
+
+    /// <summary>Width of the word embedding: the stack's input size less the character features' filters.</summary>
+    public int EmbeddingSize => Architecture.InputSize - (CharacterFeatures?.Filters ?? 0);
+
+    /// <summary>
+    /// Class names in output order. When set (softmax heads only), the graph also outputs <c>predicted_label</c> (the arg-max class's
+    /// name, string) and <c>predicted_probability</c> (its probability), per row or per step. Null: no such outputs.
+    /// </summary>
+    public IReadOnlyList<string>? OutputLabels { get; init; }
+
     /// <summary>Checks the combination and throws a message naming the bad value.</summary>
     /// <exception cref="ArgumentException">A size or combination is invalid.</exception>
     public void Validate()
@@ -133,6 +149,23 @@ public sealed record SequenceModelDescription
             throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
         if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))
             throw new ArgumentException("predicted_index is written for softmax heads on the last step or the mean only.");
+        if (CharacterFeatures is { } chars)
+        {
+            if (!UsesEmbedding)
+                throw new ArgumentException("Character features describe tokens; this model reads float features.");
+            chars.Validate();
+            if (BeginTokenId >= 0)
+                throw new ArgumentException("Character features and a begin token do not combine: the begin token has no spelling.");
+            if (EmbeddingSize < 1)
+                throw new ArgumentException($"The input size {Architecture.InputSize} must exceed the character filters {chars.Filters}: the rest is the word embedding.");
+        }
+        if (OutputLabels is not null)
+        {
+            if (Activation != HeadActivation.Softmax || OutputLabels.Count != OutputSize)
+                throw new ArgumentException($"Output labels name a softmax head's classes: {OutputSize} distinct names for a softmax head; got {OutputLabels.Count} for a {Activation} head.");
+            if (OutputLabels.Distinct(StringComparer.Ordinal).Count() != OutputLabels.Count)
+                throw new ArgumentException("Output labels must be distinct.");
+        }
         if (Members < 1 || Members > 100)
             throw new ArgumentOutOfRangeException(nameof(Members), Members, "An ensemble has 1 to 100 members.");
         if (Members > 1 && (ExposesState || Pooling == SequencePooling.EveryStep))

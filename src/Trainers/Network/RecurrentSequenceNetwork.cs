@@ -36,22 +36,28 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
     private readonly MaskedRecurrentStack? masked;
     private readonly Linear head;
     private readonly Embedding? wide;
+    private readonly CharacterConvolutionModule? chars;
     private readonly SequenceModelDescription _description;
+    private readonly double _inputDropout;
 
     /// <param name="description">Shape of the network (scaling and lengths/state flags only matter to the exported graph).</param>
     /// <param name="dropout">Dropout between stacked layers while training.</param>
+    /// <param name="inputDropout">Dropout on the stack's input (the embedded tokens and their spelling features) while training; 0 for none.</param>
     /// <param name="maskedPadding">
     /// Run variable-length batches padded, with each row's steps masked (<see cref="MaskedRecurrentStack"/>), instead of packed:
     /// the same values, faster on the CPU. Such a network takes no initial state and returns no LSTM cell state.
     /// </param>
-    public RecurrentSequenceNetwork(SequenceModelDescription description, double dropout = 0, bool maskedPadding = false)
+    public RecurrentSequenceNetwork(SequenceModelDescription description, double dropout = 0, bool maskedPadding = false, double inputDropout = 0)
         : base(nameof(RecurrentSequenceNetwork))
     {
+        _inputDropout = inputDropout;
         var architecture = description.Architecture;
         architecture.Validate();
         _description = description;
         if (description.UsesEmbedding)
-            embedding = nn.Embedding(description.VocabularySize, architecture.InputSize);
+            embedding = nn.Embedding(description.VocabularySize, description.EmbeddingSize);
+        if (description.CharacterFeatures is { } characterFeatures)
+            chars = new CharacterConvolutionModule(characterFeatures);
         // Inter-layer dropout only exists between stacked layers; libtorch warns when it is set on one layer.
         double interLayerDropout = architecture.NumLayers > 1 ? dropout : 0.0;
         if (maskedPadding)
@@ -103,12 +109,17 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
     /// <param name="lengths">Valid steps per row <c>[batch]</c> (int64, on the CPU, each in 1..seq), or null when every row is full.</param>
     /// <param name="initialHidden">Initial hidden state <c>[layers·directions, batch, hidden]</c>, or null for zeros.</param>
     /// <param name="initialCell">Initial LSTM cell state, or null for zeros.</param>
-    public SequenceNetworkOutput Forward(Tensor input, Tensor? lengths = null, Tensor? initialHidden = null, Tensor? initialCell = null)
+    /// <param name="characters">Character ids <c>[batch, seq, chars]</c> (int64) of each token, required with character features.</param>
+    public SequenceNetworkOutput Forward(Tensor input, Tensor? lengths = null, Tensor? initialHidden = null, Tensor? initialCell = null, Tensor? characters = null)
     {
         using var scope = torch.NewDisposeScope();
         var arch = _description.Architecture;
         long batch = input.shape[0], steps = input.shape[1];
         var x = embedding is null ? input : embedding.call(input);
+        if (chars is not null)
+            x = torch.cat(new[] { x, chars.call(characters ?? throw new ArgumentNullException(nameof(characters), "This network reads character features; pass the tokens' character ids.")) }, 2);
+        if (_inputDropout > 0 && training)
+            x = nn.functional.dropout(x, _inputDropout, training);
         bool needSequence = _description.Pooling != SequencePooling.LastStep;
 
         Tensor? sequence = null;
@@ -301,6 +312,7 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
             masked?.Dispose();
             head.Dispose();
             wide?.Dispose();
+            chars?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -7,7 +7,7 @@ namespace MlNetRnn.Tests.Notebooks;
 [Trait("Category", "Notebooks")]
 public sealed class NotebookTests
 {
-    private static readonly string[] s_tested = { "01-forecasting-airpassengers.ipynb", "02-text-classification.ipynb", "03-character-generation.ipynb", "04-deploying-onnx.ipynb", "05-float-sequences.ipynb" };
+    private static readonly string[] s_tested = { "01-forecasting-airpassengers.ipynb", "02-text-classification.ipynb", "03-character-generation.ipynb", "04-deploying-onnx.ipynb", "05-float-sequences.ipynb", "06-sequence-tagging.ipynb" };
 
     [Fact]
     public async Task ForecastingAirPassengersNotebookRuns()
@@ -70,6 +70,18 @@ public sealed class NotebookTests
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("the .onnx alone: accuracy", StringComparison.Ordinal) && s.EndsWith("(same as ML.NET's evaluation: True)", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("regressor: RMSE", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "sequences", "digits.onnx")));
+    }
+
+    [Fact]
+    public async Task SequenceTaggingNotebookRuns()
+    {
+        var globals = await Run("06-sequence-tagging.ipynb", "tagging");
+
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("3000 training sentences", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is HtmlContent h && h.Html.Contains("most frequent tag per word", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("The/", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s == "reloaded tagger gives the same tags: True");
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "tagging", "tagger.onnx")));
     }
 
     [Fact]

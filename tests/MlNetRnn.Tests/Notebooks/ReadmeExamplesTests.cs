@@ -77,7 +77,7 @@ public sealed partial class ReadmeExamplesTests
                 Assert.True(captured.ToString().Length > 0 || !code.Contains("Console.WriteLine", StringComparison.Ordinal), $"README.md example at line {line} printed nothing");
             }
             // What the examples write, and what the later ones read.
-            foreach (var file in new[] { "passengers.onnx", "passengers.zip", "charlm.onnx", "classifier.zip", "classifier.onnx", "digits.zip", "digits.onnx" })
+            foreach (var file in new[] { "passengers.onnx", "passengers.zip", "charlm.onnx", "classifier.zip", "classifier.onnx", "digits.zip", "digits.onnx", "tagger.zip", "tagger.onnx" })
                 Assert.True(File.Exists(Path.Combine(written, file)), $"out/readme/{file} was not written");
         }
         finally
