@@ -172,7 +172,7 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         try
         {
             var fitted = Chain(mlContext, options.FeatureColumnName, kind, labels, modelFile, gpu).Fit(schemaData);
-            var chain = new TransformerChain<ITransformer>(Flatten(fitted).ToArray());
+            var chain = new TransformerChain<ITransformer>(ChainSteps.Flatten(fitted).ToArray());
             return new SequenceModelTransformer(chain, onnx, kind, labels, options.FeatureColumnName, options.FeaturesPerStep, history, parity, modelFile);
         }
         catch
@@ -258,13 +258,10 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         {
             throw ModelFiles.Damaged(path, ex);
         }
-        var chain = new TransformerChain<ITransformer>(Flatten(loaded).ToArray());
+        var chain = new TransformerChain<ITransformer>(ChainSteps.Flatten(loaded).ToArray());
         return new SequenceModelTransformer(chain, onnx, kind, labels, featureColumn, featuresPerStep, TrainingMetadata.ReadHistory(m), null, null);
     }
 
-    /// <summary>The steps of a fitted chain with nested chains opened, so the ONNX step can be found and swapped.</summary>
-    private static IEnumerable<ITransformer> Flatten(ITransformer transformer) =>
-        transformer is IEnumerable<ITransformer> steps ? steps.SelectMany(Flatten) : new[] { transformer };
 
     /// <summary>Releases ONNX Runtime sessions and deletes the temporary model file ML.NET's OnnxTransformer reads.</summary>
     public void Dispose()

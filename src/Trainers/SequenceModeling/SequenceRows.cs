@@ -40,7 +40,7 @@ internal sealed record SequenceRows(float[] Features, float[] Labels, int Width,
             return (SequenceModelKind.BinaryClassification, vector.Size, new[] { "false", "true" });
         if (label.Type is KeyDataViewType key)
         {
-            var names = KeyNames(label, (int)key.Count);
+            var names = SchemaValidation.KeyNames(label, (int)key.Count);
             if (names.Length < 2)
                 throw new ArgumentException($"The label column '{o.LabelColumnName}' has {names.Length} class; a classifier needs at least 2.");
             if (names.Distinct(StringComparer.Ordinal).Count() != names.Length)
@@ -120,39 +120,5 @@ internal sealed record SequenceRows(float[] Features, float[] Labels, int Width,
             labels.Add(y);
         }
         return new SequenceRows(features.ToArray(), labels.ToArray(), width, kind, names, skipped);
-    }
-
-    private static string[] KeyNames(DataViewSchema.Column column, int count)
-    {
-        if (column.HasKeyValues() && column.Annotations.Schema["KeyValues"].Type is VectorDataViewType { ItemType: TextDataViewType })
-        {
-            VBuffer<ReadOnlyMemory<char>> names = default;
-            column.GetKeyValues(ref names);
-            return names.DenseValues().Select(n => n.ToString()).ToArray();
-        }
-        // HasKeyValues() asks for text values only; keys over numbers carry a KeyValues annotation of their own type.
-        if (column.Annotations.Schema.GetColumnOrNull("KeyValues")?.Type is VectorDataViewType { ItemType: var item })
-        {
-            // Keys over numbers (MapValueToKey of an int or float label) keep their values: their text is the class name.
-            string[]? numeric = item.RawType switch
-            {
-                var t when t == typeof(float) => Values<float>(column),
-                var t when t == typeof(double) => Values<double>(column),
-                var t when t == typeof(int) => Values<int>(column),
-                var t when t == typeof(long) => Values<long>(column),
-                var t when t == typeof(uint) => Values<uint>(column),
-                _ => null,
-            };
-            if (numeric is not null)
-                return numeric;
-        }
-        return Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
-    }
-
-    private static string[] Values<T>(DataViewSchema.Column column) where T : IFormattable
-    {
-        VBuffer<T> values = default;
-        column.GetKeyValues(ref values);
-        return values.DenseValues().Select(v => v.ToString(null, CultureInfo.InvariantCulture)).ToArray();
     }
 }

@@ -15,14 +15,17 @@ public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
         HiddenSize = 128;
         NumberOfLayers = 1;
         Dropout = 0;
-        Epochs = 10;
+        // Chosen on the validation split of the Brown training part (never its test part): halving the rate after an epoch without a
+        // better validation loss, a patience of 3 and dropout 0.25 on the token features took the best validation accuracy from 97.42%
+        // (constant rate, patience 2, no dropout) to 97.71% (schedule and patience) and 97.84% (with the dropout); docs/PERFORMANCE.md.
+        Epochs = 12;
         BatchSize = 32;
         LearningRate = 0.002;
-        Patience = 2;
-        ValidationFraction = 0.05;
-        // Used by the ReduceOnPlateau schedule: halve the rate after one epoch without a better validation loss.
+        LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau;
         LearningRateDecay = 0.5;
         LearningRateDecayEpochs = 1;
+        Patience = 3;
+        ValidationFraction = 0.05;
     }
 
     /// <summary>Tokens column: a vector of String (one sentence per row, any length). Default "Tokens".</summary>
@@ -87,9 +90,9 @@ public sealed class SequenceTaggerOptions : RecurrentTrainerOptions
 
     /// <summary>
     /// Dropout on each token's features (word embedding and spelling) as the recurrent stack reads them, while training, in [0, 0.9).
-    /// Default 0.
+    /// Default 0.25.
     /// </summary>
-    public double EmbeddingDropout { get; set; }
+    public double EmbeddingDropout { get; set; } = 0.25;
 
     /// <summary>Training stops after this much time (then keeps the best epoch's weights); null for no limit. Default null.</summary>
     public TimeSpan? TimeBudget { get; set; }

@@ -18,17 +18,15 @@ public sealed class SequenceTaggerTransformer : ITransformer, IDisposable
     internal const string MetadataWordVectors = "tagger.word_vectors";
 
     private readonly TransformerChain<ITransformer> _chain;
-    private readonly byte[] _rowModel;
     private readonly byte[] _onnx;
     private readonly string? _ownedModelFile;
     private readonly ScorerCache<OnnxTaggerScorer> _scorers;
     private bool _disposed;
 
-    private SequenceTaggerTransformer(TransformerChain<ITransformer> chain, byte[] rowModel, byte[] onnx, SequenceModelDescription description,
+    private SequenceTaggerTransformer(TransformerChain<ITransformer> chain, byte[] onnx, SequenceModelDescription description,
         string tokensColumn, TrainingHistory? history, ParityReport? parity, string? ownedModelFile)
     {
         _chain = chain;
-        _rowModel = rowModel;
         _onnx = onnx;
         Tags = description.OutputLabels!;
         Vocabulary = description.TokenStrings!;
@@ -111,7 +109,7 @@ public sealed class SequenceTaggerTransformer : ITransformer, IDisposable
         {
             var fitted = Chain(mlContext, options.TokensColumnName, options.PredictedTagsColumnName, options.TagProbabilityColumnName, description.CharacterFeatures is not null,
                 modelFile, gpu).Fit(schemaData);
-            return new SequenceTaggerTransformer(new TransformerChain<ITransformer>(Flatten(fitted).ToArray()), rowModel, onnx, description, options.TokensColumnName,
+            return new SequenceTaggerTransformer(new TransformerChain<ITransformer>(ChainSteps.Flatten(fitted).ToArray()), onnx, description, options.TokensColumnName,
                 result.History, parity, modelFile)
             {
                 ValidationAccuracy = result.ValidationAccuracy,
@@ -192,12 +190,10 @@ public sealed class SequenceTaggerTransformer : ITransformer, IDisposable
         {
             throw ModelFiles.Damaged(path, ex);
         }
-        return new SequenceTaggerTransformer(new TransformerChain<ITransformer>(Flatten(loaded).ToArray()), rowModel, onnx, deployed, tokensColumn,
+        return new SequenceTaggerTransformer(new TransformerChain<ITransformer>(ChainSteps.Flatten(loaded).ToArray()), onnx, deployed, tokensColumn,
             TrainingMetadata.ReadHistory(imported.Metadata), null, null);
     }
 
-    private static IEnumerable<ITransformer> Flatten(ITransformer transformer) =>
-        transformer is IEnumerable<ITransformer> steps ? steps.SelectMany(Flatten) : new[] { transformer };
 
     /// <summary>Releases ONNX Runtime sessions and deletes the temporary model file ML.NET's OnnxTransformer reads.</summary>
     public void Dispose()

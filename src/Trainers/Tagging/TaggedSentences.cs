@@ -38,7 +38,7 @@ internal sealed record TaggedSentences(IReadOnlyList<string[]> Tokens, IReadOnly
         {
             tags = SchemaValidation.RequireColumn(data.Schema, tagsColumn, "tags");
             if (tags.Value.Type is VectorDataViewType { ItemType: KeyDataViewType key })
-                keyNames = KeyNames(tags.Value, (int)key.Count);
+                keyNames = SchemaValidation.KeyNames(tags.Value, (int)key.Count);
             else if (tags.Value.Type is not VectorDataViewType { ItemType: TextDataViewType })
                 throw new ArgumentException($"The tags column '{tagsColumn}' must be a vector of String or of a key (one tag per token), but it is " +
                                             $"{SchemaValidation.Describe(tags.Value.Type)}.");
@@ -84,16 +84,5 @@ internal sealed record TaggedSentences(IReadOnlyList<string[]> Tokens, IReadOnly
             tagRows.Add(rowTags);
         }
         return new TaggedSentences(rows, tagRows);
-    }
-
-    private static string[] KeyNames(DataViewSchema.Column column, int count)
-    {
-        if (column.HasKeyValues() && column.Annotations.Schema["KeyValues"].Type is VectorDataViewType { ItemType: TextDataViewType })
-        {
-            VBuffer<ReadOnlyMemory<char>> names = default;
-            column.GetKeyValues(ref names);
-            return names.DenseValues().Select(n => n.ToString()).ToArray();
-        }
-        return Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
     }
 }

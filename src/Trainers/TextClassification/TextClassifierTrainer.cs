@@ -72,7 +72,7 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         else if (labelColumn.Type is KeyDataViewType key)
         {
             binary = false;
-            labelNames = KeyNames(labelColumn, (int)key.Count);
+            labelNames = SchemaValidation.KeyNames(labelColumn, (int)key.Count);
             if (labelNames.Length < 2)
                 throw new ArgumentException($"The label column '{o.LabelColumnName}' has {labelNames.Length} class; a classifier needs at least 2.");
             if (labelNames.Distinct(StringComparer.Ordinal).Count() != labelNames.Length)
@@ -322,17 +322,6 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
             labels.Add(y);
         }
         return (words, labels, skipped);
-    }
-
-    private static string[] KeyNames(DataViewSchema.Column column, int count)
-    {
-        if (column.HasKeyValues() && column.Annotations.Schema["KeyValues"].Type is VectorDataViewType { ItemType: TextDataViewType })
-        {
-            VBuffer<ReadOnlyMemory<char>> names = default;
-            column.GetKeyValues(ref names);
-            return names.DenseValues().Select(n => n.ToString()).ToArray();
-        }
-        return Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
     }
 
     private static IEnumerable<KeyValuePair<string, string>> Metadata(TextClassifierOptions o, bool binary, string[] labels)

@@ -87,4 +87,42 @@ internal static class SchemaValidation
         KeyDataViewType k => $"Key<{k.RawType.Name}, {k.Count}>",
         _ => type.RawType.Name,
     };
+
+    /// <summary>
+    /// The names of a key column's values in key order: its text key values, or numeric ones as invariant text (MapValueToKey of a
+    /// number), or "1".."count" when it has none.
+    /// </summary>
+    public static string[] KeyNames(DataViewSchema.Column column, int count)
+    {
+        if (column.HasKeyValues() && column.Annotations.Schema["KeyValues"].Type is VectorDataViewType { ItemType: TextDataViewType })
+        {
+            VBuffer<ReadOnlyMemory<char>> names = default;
+            column.GetKeyValues(ref names);
+            return names.DenseValues().Select(n => n.ToString()).ToArray();
+        }
+        // HasKeyValues() asks for text values only; keys over numbers carry a KeyValues annotation of their own type.
+        if (column.Annotations.Schema.GetColumnOrNull("KeyValues")?.Type is VectorDataViewType { ItemType: var item })
+        {
+            // Keys over numbers (MapValueToKey of an int or float label) keep their values: their text is the class name.
+            string[]? numeric = item.RawType switch
+            {
+                var t when t == typeof(float) => Values<float>(column),
+                var t when t == typeof(double) => Values<double>(column),
+                var t when t == typeof(int) => Values<int>(column),
+                var t when t == typeof(long) => Values<long>(column),
+                var t when t == typeof(uint) => Values<uint>(column),
+                _ => null,
+            };
+            if (numeric is not null)
+                return numeric;
+        }
+        return Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static string[] Values<T>(DataViewSchema.Column column) where T : IFormattable
+    {
+        VBuffer<T> values = default;
+        column.GetKeyValues(ref values);
+        return values.DenseValues().Select(v => v.ToString(null, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
 }
