@@ -69,6 +69,7 @@ public sealed class NotebookTests
         Assert.Contains(globals.Displayed, d => d is string s && s == "reloaded model gives the same predictions: True");
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("the .onnx alone: accuracy", StringComparison.Ordinal) && s.EndsWith("(same as ML.NET's evaluation: True)", StringComparison.Ordinal));
         Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("regressor: RMSE", StringComparison.Ordinal));
+        Assert.Contains(globals.Displayed, d => d is string s && s.StartsWith("forecaster on the same test windows: RMSE", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(RepositoryRoot.NotebooksFolder, "out", "sequences", "digits.onnx")));
     }
 
