@@ -20,8 +20,8 @@ internal static class TagCommand
         var patience = new Option<int>("--patience") { Description = "Epochs without a better validation loss before training stops.", DefaultValueFactory = _ => d.Patience }.InRange(0, 1000);
         var schedule = new Option<string>("--schedule") { Description = "Learning rate: constant, or plateau (halved after an epoch without a better validation loss).", DefaultValueFactory = _ => d.Schedule == LearningRateScheduleKind.ReduceOnPlateau ? "plateau" : "constant" };
         schedule.AcceptOnlyFromAmong("constant", "plateau");
-        var embeddingDropout = new Option<double>("--embedding-dropout") { Description = "Dropout on each token's word and spelling features while training, in [0, 0.9).", DefaultValueFactory = _ => d.EmbeddingDropout };
-        var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes; the best epoch so far is kept.", DefaultValueFactory = _ => d.Minutes };
+        var embeddingDropout = new Option<double>("--embedding-dropout") { Description = "Dropout on each token's word and spelling features while training, in [0, 0.9).", DefaultValueFactory = _ => d.EmbeddingDropout }.InRange(0, 0.9, maxExclusive: true);
+        var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes; the best epoch so far is kept.", DefaultValueFactory = _ => d.Minutes }.InRange(0, 100000, minExclusive: true);
         var seed = new Option<int>("--seed") { Description = "Seed of the validation split, initialisation and batch order.", DefaultValueFactory = _ => d.Seed };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" }.IsDevice();
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder for model.onnx, model.zip, tag-f1.png and summary.json.", DefaultValueFactory = _ => new DirectoryInfo(d.OutputDirectory) };
@@ -32,9 +32,6 @@ internal static class TagCommand
         };
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(CommandRunner.Run(() =>
         {
-            double budget = parseResult.GetValue(minutes);
-            if (!(budget > 0) || double.IsInfinity(budget))
-                throw new ArgumentException($"--minutes must be a positive number of minutes; got {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             string? vectors = parseResult.GetValue(embeddings);
             var settings = new TagSettings
             {
@@ -48,7 +45,7 @@ internal static class TagCommand
                 Patience = parseResult.GetValue(patience),
                 Schedule = parseResult.GetValue(schedule) == "plateau" ? LearningRateScheduleKind.ReduceOnPlateau : LearningRateScheduleKind.Constant,
                 EmbeddingDropout = parseResult.GetValue(embeddingDropout),
-                Minutes = budget,
+                Minutes = parseResult.GetValue(minutes),
                 Seed = parseResult.GetValue(seed),
                 Device = ExecutionDevice.Parse(parseResult.GetValue(device)!),
                 OutputDirectory = parseResult.GetValue(output)!.FullName,

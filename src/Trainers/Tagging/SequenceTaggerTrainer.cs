@@ -55,7 +55,7 @@ public sealed class SequenceTaggerTrainer : IEstimator<SequenceTaggerTransformer
             : null;
         var encoding = TaggerEncoding.Build(trainPart, o.MinimumFrequency, o.WordVectors, characterShape);
         EncodedSentence Encode(int row, bool tagged) => new(encoding.EncodeWords(data.Tokens[row]), encoding.EncodeCharacters(data.Tokens[row]),
-            tagged ? EncodeTags(encoding, data.Tags![row], row, o.TagsColumnName) : Array.Empty<long>());
+            tagged ? encoding.EncodeTags(data.Tags![row], row, o.TagsColumnName) : Array.Empty<long>());
         var train = trainRows.Select(i => Encode(i, true)).ToArray();
         // A validation sentence with a tag the training split never showed cannot be scored; it is left out (and counted).
         var validationKept = validationRows.Where(i => data.Tags![i].All(t => encoding.TagId(t) >= 0)).ToArray();
@@ -91,7 +91,9 @@ public sealed class SequenceTaggerTrainer : IEstimator<SequenceTaggerTransformer
             Tensor? slower = null;
             if (o.WordVectors is { } vectors)
             {
-                var covered = InitializeWordRows(network.named_parameters().First(p => p.name == "embedding.weight").parameter, encoding.Words, vectors);
+                // Each word's vector looked up lower-cased (GloVe is lower-case; the vocabulary keeps the tokens' case).
+                var covered = PretrainedEmbedding.Fill(network.named_parameters().First(p => p.name == "embedding.weight").parameter, encoding.Words.Count,
+                    vectors.Dimension, r => r < TaggerEncoding.Specials.Length ? ReadOnlySpan<float>.Empty : vectors[encoding.Words.Tokens[r].ToLowerInvariant()]);
                 vectorsLine = string.Create(CultureInfo.InvariantCulture,
                     $"{vectors.Source} ({vectors.Dimension}-d): {covered.Count(c => c)} of {covered.Length} vocabulary rows start from a vector (matched lower-cased); fine-tuned at {o.WordVectorLearningRateScale:G3}x the learning rate");
                 session.Info("word vectors: " + vectorsLine);
@@ -166,44 +168,5 @@ public sealed class SequenceTaggerTrainer : IEstimator<SequenceTaggerTransformer
 
         [Microsoft.ML.Data.VectorType]
         public float[] Probabilities { get; set; } = Array.Empty<float>();
-    }
-
-    private static long[] EncodeTags(TaggerEncoding encoding, string[] tags, int row, string column) => encoding.EncodeTags(tags, row, column);
-
-    /// <summary>Copies each vocabulary word's vector (looked up lower-cased) into its embedding row; returns which rows got one.</summary>
-    private static bool[] InitializeWordRows(Tensor embedding, Vocabulary words, WordVectors vectors)
-    {
-        int dim = vectors.Dimension;
-        using var noGrad = torch.no_grad();
-        var values = embedding.detach().cpu().data<float>().ToArray();
-        var covered = new bool[words.Count];
-        double sumSquares = 0;
-        long n = 0;
-        for (int id = TaggerEncoding.Specials.Length; id < words.Count; id++)
-        {
-            var vector = vectors[words.Tokens[id].ToLowerInvariant()];
-            if (vector.IsEmpty)
-                continue;
-            vector.CopyTo(values.AsSpan(id * dim, dim));
-            covered[id] = true;
-            foreach (var v in vector)
-                sumSquares += v * v;
-            n += dim;
-        }
-        if (n > 0)
-        {
-            // Rows without a vector start at the vectors' own spread, so neither kind dominates the stack's input at first.
-            float spread = (float)Math.Sqrt(sumSquares / n);
-            for (int id = 0; id < words.Count; id++)
-            {
-                if (covered[id])
-                    continue;
-                for (int c = 0; c < dim; c++)
-                    values[id * dim + c] *= spread;
-            }
-        }
-        using var source = torch.tensor(values, embedding.shape, dtype: embedding.dtype);
-        embedding.copy_(source);
-        return covered;
     }
 }

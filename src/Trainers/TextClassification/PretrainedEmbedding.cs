@@ -69,18 +69,29 @@ internal sealed class PretrainedEmbedding
     /// Writes the vectors into the rows of <paramref name="vocabulary"/>'s words in <paramref name="embedding"/> (<c>[V, dim]</c>, on the CPU) and
     /// rescales the other rows' random start to the vectors' spread, so neither kind dominates the first layer. Returns which rows hold a vector.
     /// </summary>
-    public bool[] Initialize(Tensor embedding, Vocabulary vocabulary, IReadOnlyCollection<int> untouchable)
+    public bool[] Initialize(Tensor embedding, Vocabulary vocabulary, IReadOnlyCollection<int> untouchable) =>
+        Fill(embedding, vocabulary.Count, Dimension, r => untouchable.Contains(r) || !_keyOf.TryGetValue(vocabulary.Tokens[r], out var key)
+            ? ReadOnlySpan<float>.Empty
+            : _vectors[key]);
+
+    /// <summary>A row's pretrained vector, or an empty span for a row without one.</summary>
+    internal delegate ReadOnlySpan<float> RowVector(int row);
+
+    /// <summary>
+    /// Writes each row's vector (<paramref name="vectorOf"/>) into <paramref name="embedding"/> (<c>[rows, dim]</c>) and rescales the
+    /// other rows' random start to the vectors' spread, so neither kind dominates the first layer. Returns which rows hold a vector.
+    /// </summary>
+    internal static bool[] Fill(Tensor embedding, int rows, int dim, RowVector vectorOf)
     {
-        int rows = vocabulary.Count, dim = Dimension;
         var values = embedding.detach().cpu().contiguous().data<float>().ToArray();
         var covered = new bool[rows];
         double sum = 0, sumSquares = 0;
         long n = 0;
         for (int r = 0; r < rows; r++)
         {
-            if (untouchable.Contains(r) || !_keyOf.TryGetValue(vocabulary.Tokens[r], out var key))
+            var vector = vectorOf(r);
+            if (vector.IsEmpty)
                 continue;
-            var vector = _vectors[key];
             vector.CopyTo(values.AsSpan(r * dim, dim));
             covered[r] = true;
             foreach (float v in vector)

@@ -106,6 +106,19 @@ public sealed class CliTagTests
             var (noTest, noTestConsole) = await CliBadInputTests.Run("tag", "--data", train, "--output", Path.Combine(dir, "out"));
             Assert.NotEqual(0, noTest);
             Assert.Contains("--data needs --test", noTestConsole);
+
+            string empty = Path.Combine(dir, "empty.tsv");
+            File.WriteAllLines(empty, new[] { "# doc ca01", "", "" });
+            var (emptyExit, emptyConsole) = await CliBadInputTests.Run("tag", "--data", empty, "--test", empty, "--embeddings", "none", "--output", Path.Combine(dir, "out"));
+            Assert.NotEqual(0, emptyExit);
+            Assert.Contains("empty.tsv", emptyConsole);
+            Assert.Contains("holds no tagged sentence", emptyConsole);
+
+            // Out-of-range numbers are parse errors naming the flag and its interval.
+            Assert.Contains(MlNetRnn.Cli.Program.BuildRootCommand().Parse(new[] { "tag", "--minutes", "0" }).Errors,
+                e => e.Message == "--minutes must be in (0, 100000]; got 0.");
+            Assert.Contains(MlNetRnn.Cli.Program.BuildRootCommand().Parse(new[] { "tag", "--embedding-dropout", "0.95" }).Errors,
+                e => e.Message == "--embedding-dropout must be in [0, 0.9); got 0.95.");
         }
         finally
         {

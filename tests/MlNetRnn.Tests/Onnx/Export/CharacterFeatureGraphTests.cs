@@ -119,6 +119,18 @@ public sealed class CharacterFeatureGraphTests
         Assert.Contains("begin token", Assert.Throws<ArgumentException>(() => (description with { BeginTokenId = 2 }).Validate()).Message);
     }
 
+    [Fact]
+    public void TheTaggerScorerRefusesAGraphWithoutTagNamesOrLengths()
+    {
+        var description = Description(RecurrentCellKind.Gru, false);
+        var (_, weights) = TorchProbabilities(description);
+        foreach (var other in new[] { description with { OutputLabels = null }, description with { UsesLengths = false } })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => new OnnxTaggerScorer(SequenceOnnxExporter.Export(other, weights)));
+            Assert.Contains("not a tagger graph with lengths", ex.Message);
+        }
+    }
+
     /// <summary>TorchSharp's probabilities for every valid token of <see cref="Sentences"/> (random weights), and those weights.</summary>
     private static (float[] Probabilities, WeightSet Weights) TorchProbabilities(SequenceModelDescription description)
     {

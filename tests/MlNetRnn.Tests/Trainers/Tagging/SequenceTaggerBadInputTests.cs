@@ -57,7 +57,7 @@ public sealed class SequenceTaggerBadInputTests
     }
 
     [Fact]
-    public void ATagUnseenInTrainingIsCountedAtEvaluationAndAnUnknownValidationTagIsLeftOut()
+    public void AGoldTagTheModelNeverSawIsCountedAtEvaluation()
     {
         var gold = new[] { new[] { "X", "Z" }, new[] { "X" } };
         var predicted = new[] { new[] { "X", "X" }, new[] { "X" } };

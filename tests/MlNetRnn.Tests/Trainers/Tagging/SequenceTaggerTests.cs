@@ -77,6 +77,21 @@ public sealed class SequenceTaggerTests : IClassFixture<SuffixTaggerFixture>
                 Assert.True(Math.Abs(probabilities[i][t] - batched[i].Probabilities[t]) <= 1e-5, $"sentence {i} token {t}");
         }
         Assert.Empty(_f.Model.Tag(new[] { (IReadOnlyList<string>)Array.Empty<string>() })[0].Tags);
+        Assert.Contains("Sentence 2 is null or holds a null token", Assert.Throws<ArgumentException>(
+            () => _f.Model.Tag(new[] { new[] { "a" }, new[] { "b", null! } })).Message);
+    }
+
+    private sealed class TextRow
+    {
+        public string Tokens { get; set; } = "";
+    }
+
+    [Fact]
+    public void ScoringATextColumnInsteadOfTokensNamesTheColumn()
+    {
+        var text = _f.MlContext.Data.LoadFromEnumerable(new[] { new TextRow { Tokens = "walking slowly" } });
+        var ex = Assert.Throws<ArgumentException>(() => _f.Model.Transform(text));
+        Assert.Contains("'Tokens' must be a vector of String", ex.Message);
     }
 
     [Fact]
