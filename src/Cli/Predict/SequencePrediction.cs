@@ -48,18 +48,16 @@ internal static class SequencePrediction
         var metadata = OnnxModelInfo.Read(onnx).Metadata;
         string kind = Require(metadata, SequenceModelTransformer.MetadataKind, s.ModelPath);
         string[] labels = JsonSerializer.Deserialize<string[]>(Require(metadata, SequenceModelTransformer.MetadataLabels, s.ModelPath)) ?? Array.Empty<string>();
-        var table = SequenceTable.LoadForScoring(s.DataPath, metadata.GetValueOrDefault(OnnxMetadataKeys.LabelColumn));
+        // A model of any length reads shorter rows too: a row's first empty field ends its sequence.
+        bool anyLength = metadata.GetValueOrDefault(OnnxMetadataKeys.FlattenedAnySteps) == "true";
+        var table = SequenceTable.LoadForScoring(s.DataPath, metadata.GetValueOrDefault(OnnxMetadataKeys.LabelColumn), ragged: anyLength);
         string dir = Path.GetFullPath(s.OutputDirectory);
         using var output = OutputSet.Open(dir, OwnedFiles, ModelSizeEstimate.ReportBytes);
 
         bool regression = kind == "regression", binary = kind == "binary";
         string outputName = regression ? SequenceOnnxNames.Output : SequenceOnnxNames.Probabilities;
-        using var scorer = new OnnxBatchScorer(onnx, SequenceOnnxNames.Input, outputName, new OnnxScoringOptions { BatchSize = s.BatchSize });
-        if (table.FeatureNames.Length != scorer.InputWidth)
-            throw new ArgumentException($"{table.Source} has {table.FeatureNames.Length} value columns, but the model reads {scorer.InputWidth} values per sequence. " +
-                                        "Give it the columns the model was trained on (its label column may stay in the file).");
         var clock = Stopwatch.StartNew();
-        var scores = scorer.Score(table.Features);
+        var scores = anyLength ? ScoreRagged(onnx, table, metadata, outputName, s) : ScoreFixed(onnx, table, outputName, s);
         double seconds = clock.Elapsed.TotalSeconds;
 
         string Predicted(float[] p) => regression ? CsvText.Number(p[0]) : binary ? labels[p[0] > 0.5f ? 1 : 0] : labels[Array.IndexOf(p, p.Max())];
@@ -91,6 +89,28 @@ internal static class SequencePrediction
                            (summary.Accuracy is { } a ? string.Create(CultureInfo.InvariantCulture, $" Accuracy against its label column: {a:F4}.") : ""));
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Scored in {seconds:F3} s ({summary.RowsPerSecond:N0} rows/s). Wrote [green]{Markup.Escape(dir)}[/]: predictions.csv, summary.json"));
         return summary;
+    }
+
+    private static float[][] ScoreFixed(byte[] onnx, SequenceTable table, string outputName, PredictSettings s)
+    {
+        using var scorer = new OnnxBatchScorer(onnx, SequenceOnnxNames.Input, outputName, new OnnxScoringOptions { BatchSize = s.BatchSize });
+        if (table.FeatureNames.Length != scorer.InputWidth)
+            throw new ArgumentException($"{table.Source} has {table.FeatureNames.Length} value columns, but the model reads {scorer.InputWidth} values per sequence. " +
+                                        "Give it the columns the model was trained on (its label column may stay in the file).");
+        return scorer.Score(table.Features);
+    }
+
+    private static float[][] ScoreRagged(byte[] onnx, SequenceTable table, IReadOnlyDictionary<string, string> metadata, string outputName, PredictSettings s)
+    {
+        int perStep = int.Parse(Require(metadata, SequenceModelTransformer.MetadataFeaturesPerStep, s.ModelPath), CultureInfo.InvariantCulture);
+        using var scorer = new OnnxRaggedScorer(onnx, perStep, outputName, new OnnxScoringOptions { BatchSize = s.BatchSize });
+        for (int i = 0; i < table.Features.Length; i++)
+        {
+            if (table.Features[i].Length % perStep != 0)
+                throw new ArgumentException($"{table.Source}, line {table.Lines[i]}: {table.Features[i].Length} values, which is not whole steps of {perStep} features.");
+        }
+        var flat = scorer.Score(table.Features.Select(f => (ReadOnlyMemory<float>)f).ToArray());
+        return Enumerable.Range(0, table.Features.Length).Select(i => flat.AsSpan(i * scorer.OutputWidth, scorer.OutputWidth).ToArray()).ToArray();
     }
 
     private static string Require(IReadOnlyDictionary<string, string> metadata, string key, string path) =>

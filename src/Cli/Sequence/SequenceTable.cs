@@ -27,16 +27,17 @@ internal sealed record SequenceTable(string Source, string[] Labels, float[][] F
 
     /// <summary>
     /// Reads rows to score: every column is a value, except <paramref name="labelColumn"/> (any case) when the header has it (its values are kept
-    /// as <see cref="Labels"/>, empty strings otherwise).
+    /// as <see cref="Labels"/>, empty strings otherwise). With <paramref name="ragged"/>, a row may end early: its first empty field ends
+    /// the sequence and every field after it must be empty too.
     /// </summary>
-    /// <exception cref="ArgumentException">A value is not a finite number, or there are no data rows.</exception>
-    public static SequenceTable LoadForScoring(string path, string? labelColumn)
+    /// <exception cref="ArgumentException">A value is not a finite number, a ragged row has a value after a gap or none at all, or there are no data rows.</exception>
+    public static SequenceTable LoadForScoring(string path, string? labelColumn, bool ragged = false)
     {
         InputFile.RequireFile(path, "Data file", "--data");
-        return Parse(InputFile.ReadUtf8Text(path, "data file", "--data"), $"'{path}'", labelColumn, labelRequired: false);
+        return Parse(InputFile.ReadUtf8Text(path, "data file", "--data"), $"'{path}'", labelColumn, labelRequired: false, ragged);
     }
 
-    private static SequenceTable Parse(string text, string source, string? labelColumn, bool labelRequired = true)
+    private static SequenceTable Parse(string text, string source, string? labelColumn, bool labelRequired = true, bool ragged = false)
     {
         var records = CsvRecords.Read(text, source, out _);
         if (records.Count < (labelRequired ? 3 : 2))
@@ -61,15 +62,26 @@ internal sealed record SequenceTable(string Source, string[] Labels, float[][] F
             labels[r - 1] = label < 0 ? string.Empty : fields[label].Trim();
             lines[r - 1] = records[r].Line;
             var row = new float[featureNames.Length];
-            for (int c = 0, f = 0; c < fields.Count; c++)
+            int f = 0, end = -1;
+            for (int c = 0; c < fields.Count; c++)
             {
                 if (c == label)
                     continue;
+                if (ragged && string.IsNullOrWhiteSpace(fields[c]))
+                {
+                    end = end < 0 ? f : end;
+                    f++;
+                    continue;
+                }
+                if (end >= 0)
+                    throw new ArgumentException($"{source}, line {records[r].Line}, column '{header[c]}': a value after an empty field. A shorter sequence ends with its first empty field; leave every field after it empty.");
                 if (!float.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !float.IsFinite(value))
                     throw new ArgumentException($"{source}, line {records[r].Line}, column '{header[c]}': '{fields[c]}' is not a finite number. Every column but the label is a feature value.");
                 row[f++] = value;
             }
-            features[r - 1] = row;
+            if (end == 0)
+                throw new ArgumentException($"{source}, line {records[r].Line}: the row holds no values; drop empty sequences before scoring.");
+            features[r - 1] = end > 0 ? row[..end] : row;
         }
         return new SequenceTable(source, labels, features, featureNames, lines);
     }

@@ -38,7 +38,15 @@ public static class SequenceOnnxExporter
         string timeMajor;
         string? lengths = null, timeIds = null;
         // Graph inputs are declared in a fixed order: the data (tokens or input), then lengths, then the states.
-        string? DeclareLengths() => description.UsesLengths ? b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch") : null;
+        string? DeclareLengths()
+        {
+            if (!description.UsesLengths)
+                return null;
+            if (!description.LengthsColumnShape)
+                return b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch");
+            string column = b.AddInput(SequenceOnnxNames.Lengths, TensorProto.Types.DataType.Int32, "batch", 1);
+            return b.Op("Reshape", "lengths.flat", new[] { column, b.AddInt64Vector("const.lengths_shape", -1) });
+        }
         string? characterIds = null;
         string? DeclareCharacters() => description.CharacterFeatures is { } chars ? CharacterIds(b, chars) : null;
         if (description.UsesEmbedding)
@@ -93,6 +101,11 @@ public static class SequenceOnnxExporter
                 // ML.NET hands a row's steps as one flat vector; the reshape is free (no copy) in ONNX Runtime.
                 x = b.AddInput(SequenceOnnxNames.Input, F, "batch", description.FlattenedSteps * arch.InputSize);
                 x = b.Op("Reshape", "input.steps", new[] { x, b.AddInt64Vector("const.step_shape", 0, description.FlattenedSteps, arch.InputSize) });
+            }
+            else if (description.FlattenedAnySteps)
+            {
+                x = b.AddInput(SequenceOnnxNames.Input, F, "batch", "values");
+                x = b.Op("Reshape", "input.steps", new[] { x, b.AddInt64Vector("const.step_shape", 0, -1, arch.InputSize) });
             }
             else
             {
@@ -397,6 +410,10 @@ public static class SequenceOnnxExporter
         m[OnnxMetadataKeys.UsesLengths] = RecurrentMetadata.Bool(d.UsesLengths);
         if (d.FlattenedSteps > 0)
             m[OnnxMetadataKeys.FlattenedSteps] = RecurrentMetadata.Int(d.FlattenedSteps);
+        if (d.FlattenedAnySteps)
+            m[OnnxMetadataKeys.FlattenedAnySteps] = RecurrentMetadata.Bool(true);
+        if (d.LengthsColumnShape)
+            m[OnnxMetadataKeys.LengthsColumnShape] = RecurrentMetadata.Bool(true);
         m[OnnxMetadataKeys.ExposesState] = RecurrentMetadata.Bool(d.ExposesState);
         m[OnnxMetadataKeys.BatchFirst] = "true";
         m[OnnxMetadataKeys.InputName] = d.UsesEmbedding ? SequenceOnnxNames.Tokens : SequenceOnnxNames.Input;
@@ -423,7 +440,9 @@ public static class SequenceOnnxExporter
             ? $"'{SequenceOnnxNames.Tokens}' {(d.TokenStrings is null ? "int64" : "string")} [batch, seq] through an embedding of {d.VocabularySize} x {a.InputSize}"
             : d.FlattenedSteps > 0
                 ? $"'{SequenceOnnxNames.Input}' float [batch, {d.FlattenedSteps * a.InputSize}] read as {d.FlattenedSteps} steps of {a.InputSize}"
-                : $"'{SequenceOnnxNames.Input}' float [batch, seq, {a.InputSize}]";
+                : d.FlattenedAnySteps
+                    ? $"'{SequenceOnnxNames.Input}' float [batch, steps x {a.InputSize}] read as steps of {a.InputSize}"
+                    : $"'{SequenceOnnxNames.Input}' float [batch, seq, {a.InputSize}]";
         return string.Create(CultureInfo.InvariantCulture,
             $"MlNetRnn {d.Task} model: {input}; {a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, " +
             $"{(a.Bidirectional ? "bidirectional" : "unidirectional")}{(a.HasBias ? string.Empty : ", no bias")}; " +
@@ -431,6 +450,6 @@ public static class SequenceOnnxExporter
             $"{(d.WideTokens ? " plus a wide bag-of-tokens part" : string.Empty)}{(d.Members > 1 ? $"; the mean of {d.Members} members' logits" : string.Empty)}" +
             $"{(d.CharacterFeatures is { } c ? $"; spelling features of {c.Filters} filters over '{SequenceOnnxNames.TokenCharacters}' code points" : string.Empty)}" +
             $"{(d.OutputLabels is null ? string.Empty : $"; '{SequenceOnnxNames.PredictedLabel}' names the arg-max class")}" +
-            $"{(d.UsesLengths ? "; int32 'lengths' input" : string.Empty)}{(d.ExposesState ? "; state in (h0/c0) and out (h_n/c_n)" : string.Empty)}.");
+            $"{(d.UsesLengths ? $"; int32 'lengths' input{(d.LengthsColumnShape ? " [batch, 1]" : string.Empty)}" : string.Empty)}{(d.ExposesState ? "; state in (h0/c0) and out (h_n/c_n)" : string.Empty)}.");
     }
 }

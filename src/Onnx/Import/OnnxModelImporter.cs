@@ -268,6 +268,8 @@ public static class OnnxModelImporter
             Activation = activation,
             UsesLengths = RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UsesLengths),
             FlattenedSteps = m.ContainsKey(OnnxMetadataKeys.FlattenedSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.FlattenedSteps) : 0,
+            FlattenedAnySteps = m.ContainsKey(OnnxMetadataKeys.FlattenedAnySteps) && RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.FlattenedAnySteps),
+            LengthsColumnShape = m.ContainsKey(OnnxMetadataKeys.LengthsColumnShape) && RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.LengthsColumnShape),
             TokenStrings = inputKind == "token_strings" ? ReadTokenStrings(m) : null,
             UnknownTokenId = inputKind == "token_strings" ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.UnknownTokenId) : -1,
             MaxSteps = m.ContainsKey(OnnxMetadataKeys.MaxSteps) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.MaxSteps) : 0,

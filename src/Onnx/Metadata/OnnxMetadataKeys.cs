@@ -83,6 +83,10 @@ public static class OnnxMetadataKeys
     public const string UsesLengths = "io.uses_lengths";
     /// <summary>Steps of a flattened float input <c>[batch, steps · features]</c> that the graph reshapes (absent: the input is <c>[batch, seq, features]</c>).</summary>
     public const string FlattenedSteps = "io.flattened_steps";
+    /// <summary>"true" when a flattened float input <c>[batch, steps · features]</c> may hold any number of steps (the graph reshapes to <c>[batch, -1, features]</c>).</summary>
+    public const string FlattenedAnySteps = "io.flattened_any_steps";
+    /// <summary>"true" when the <c>lengths</c> input is <c>[batch, 1]</c> (as ML.NET's OnnxTransformer hands a scalar column) instead of <c>[batch]</c>.</summary>
+    public const string LengthsColumnShape = "io.lengths_column_shape";
     /// <summary>"true" when the graph takes <c>h0</c>/<c>c0</c> and returns <c>h_n</c>/<c>c_n</c>.</summary>
     public const string ExposesState = "io.state";
     /// <summary>Per-feature input centers (JSON array) of in-graph input scaling.</summary>

@@ -59,6 +59,12 @@ public sealed record SequenceModelDescription
     /// <summary>Whether the graph takes an int32 <c>lengths</c> input (variable-length rows, wired to <c>sequence_lens</c>).</summary>
     public bool UsesLengths { get; init; }
 
+    /// <summary>
+    /// Whether the <c>lengths</c> input is <c>[batch, 1]</c> rather than <c>[batch]</c>: ML.NET's OnnxTransformer hands a scalar column
+    /// that way, so a graph it runs with a length column declares this. Needs <see cref="UsesLengths"/>. Default false.
+    /// </summary>
+    public bool LengthsColumnShape { get; init; }
+
     /// <summary>Whether the graph takes <c>h0</c> (and <c>c0</c> for LSTM) and returns <c>h_n</c> (and <c>c_n</c>).</summary>
     public bool ExposesState { get; init; }
 
@@ -93,6 +99,14 @@ public sealed record SequenceModelDescription
     /// reshapes it to <c>[batch, FlattenedSteps, InputSize]</c>; 0 takes <c>[batch, seq, InputSize]</c>. Default 0.
     /// </summary>
     public int FlattenedSteps { get; init; }
+
+    /// <summary>
+    /// A flattened float input of any number of steps: the graph input <c>input</c> is <c>[batch, values]</c> (each row's steps one after
+    /// another, as a variable-size ML.NET <c>Vector&lt;Single&gt;</c> holds them, padded to the batch's longest row) and the graph reshapes
+    /// it to <c>[batch, values / InputSize, InputSize]</c>. Usually with <see cref="UsesLengths"/>, so padding is never read. Not with
+    /// <see cref="FlattenedSteps"/>. Default false.
+    /// </summary>
+    public bool FlattenedAnySteps { get; init; }
 
     /// <summary>Whether the model starts with an embedding of token ids.</summary>
     public bool UsesEmbedding => VocabularySize > 0;
@@ -145,6 +159,10 @@ public sealed record SequenceModelDescription
             throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps truncates token input; a model reading float features takes MaxSteps 0 (truncate the rows before scoring).");
         if (FlattenedSteps < 0 || (FlattenedSteps > 0 && UsesEmbedding))
             throw new ArgumentOutOfRangeException(nameof(FlattenedSteps), FlattenedSteps, "FlattenedSteps is 0, or positive for a model reading float features (not token ids).");
+        if (LengthsColumnShape && !UsesLengths)
+            throw new ArgumentException("LengthsColumnShape shapes the lengths input; it needs UsesLengths.", nameof(LengthsColumnShape));
+        if (FlattenedAnySteps && (UsesEmbedding || FlattenedSteps > 0))
+            throw new ArgumentException($"FlattenedAnySteps needs float features (not token ids) and FlattenedSteps 0 (got {FlattenedSteps}).", nameof(FlattenedAnySteps));
         if (BeginTokenId >= 0 && (!UsesEmbedding || BeginTokenId >= VocabularySize))
             throw new ArgumentOutOfRangeException(nameof(BeginTokenId), BeginTokenId, $"A begin token needs token input and an id below the vocabulary size {VocabularySize}.");
         if (PredictedIndexOutput && (Activation != HeadActivation.Softmax || Pooling == SequencePooling.EveryStep))

@@ -11,15 +11,23 @@ namespace MlNetRnn.Onnx.Scoring;
 internal abstract class ReadAheadScoredDataView : IDataView
 {
     private readonly IDataView _input;
-    private readonly DataViewSchema.Column _source;
+    private readonly DataViewSchema.Column[] _sources;
 
     /// <param name="input">The rows to score.</param>
     /// <param name="source">The input column the scorer reads (already checked by the caller).</param>
     /// <param name="added">The columns the scorer adds, in order.</param>
     protected ReadAheadScoredDataView(IDataView input, DataViewSchema.Column source, IEnumerable<(string Name, DataViewType Type)> added)
+        : this(input, new[] { source }, added)
+    {
+    }
+
+    /// <param name="input">The rows to score.</param>
+    /// <param name="sources">The input columns the scorer reads (already checked by the caller).</param>
+    /// <param name="added">The columns the scorer adds, in order.</param>
+    protected ReadAheadScoredDataView(IDataView input, IReadOnlyList<DataViewSchema.Column> sources, IEnumerable<(string Name, DataViewType Type)> added)
     {
         _input = input;
-        _source = source;
+        _sources = sources.ToArray();
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input.Schema);
         foreach (var (name, type) in added)
@@ -47,7 +55,7 @@ internal abstract class ReadAheadScoredDataView : IDataView
             main = _input.GetRowCursor(inputNeeded);
             if (outputActive)
             {
-                ahead = _input.GetRowCursor(new[] { _source });
+                ahead = _input.GetRowCursor(_sources);
                 window = CreateWindow(ahead);
             }
             return new Cursor(this, main, ahead, window);
@@ -64,7 +72,7 @@ internal abstract class ReadAheadScoredDataView : IDataView
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
-    /// <summary>The scoring state of one cursor, reading the source column from <paramref name="ahead"/>.</summary>
+    /// <summary>The scoring state of one cursor, reading the source columns from <paramref name="ahead"/>.</summary>
     protected abstract ScoringWindow CreateWindow(DataViewRowCursor ahead);
 
     /// <summary>One cursor's window of rows read ahead and scored, and the getters of the added columns over it.</summary>

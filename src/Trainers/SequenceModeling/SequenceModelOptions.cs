@@ -1,8 +1,9 @@
 namespace MlNetRnn.Trainers.SequenceModeling;
 
 /// <summary>
-/// Options of <see cref="SequenceModelTrainer"/>: an LSTM/GRU/RNN over a sequence of float feature vectors held in one fixed-size
-/// <c>Vector&lt;Single&gt;</c> column (the steps one after another, <see cref="FeaturesPerStep"/> values each), with a sigmoid head
+/// Options of <see cref="SequenceModelTrainer"/>: an LSTM/GRU/RNN over a sequence of float feature vectors held in one
+/// <c>Vector&lt;Single&gt;</c> column (the steps one after another, <see cref="FeaturesPerStep"/> values each; fixed-size, or variable-size
+/// for sequences of different lengths, or fixed-size with a <see cref="LengthColumnName"/>), with a sigmoid head
 /// (Boolean label), a softmax head (key label) or a linear head (Single label, regression). Ranges are checked when the trainer is created.
 /// </summary>
 public sealed class SequenceModelOptions : RecurrentTrainerOptions
@@ -25,6 +26,14 @@ public sealed class SequenceModelOptions : RecurrentTrainerOptions
     /// (step 0's features, then step 1's, …), for example an 8×8 image read row by row, or the output of <c>Concatenate</c>. Default "Features".
     /// </summary>
     public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>
+    /// Optional column holding each row's number of valid steps (a whole number from 1 to the vector's steps; Single, Double, Int32,
+    /// Int64 or UInt32): the steps after it are padding the network never reads. Null (the default): every step of a fixed-size vector is
+    /// valid, and a variable-size vector holds exactly its row's steps. Either way a model of sequences of different lengths is
+    /// exported with an int32 <c>lengths</c> input.
+    /// </summary>
+    public string? LengthColumnName { get; set; }
 
     /// <summary>Label column: Boolean (binary classifier), a key (multiclass classifier) or Single (regressor). Default "Label".</summary>
     public string LabelColumnName { get; set; } = "Label";
@@ -66,5 +75,7 @@ public sealed class SequenceModelOptions : RecurrentTrainerOptions
         Require(EnsembleSize >= 1 && EnsembleSize <= 20, nameof(EnsembleSize), EnsembleSize, "between 1 and 20");
         RequireColumn(FeatureColumnName, nameof(FeatureColumnName));
         RequireColumn(LabelColumnName, nameof(LabelColumnName));
+        if (LengthColumnName is not null)
+            RequireColumn(LengthColumnName, nameof(LengthColumnName));
     }
 }

@@ -45,7 +45,7 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
         if (data.Count < 2)
             throw new ArgumentException($"The training data has {data.Count} labelled row(s) in columns '{o.FeatureColumnName}' and '{o.LabelColumnName}'; at least 2 are needed.");
         var kind = data.Kind;
-        int features = o.FeaturesPerStep, steps = data.Width / features;
+        int features = o.FeaturesPerStep, steps = data.AnyLength ? 0 : data.Width / features;
 
         // 1. Split by seed; the scaling comes from the training split only.
         var order = Enumerable.Range(0, data.Count).ToArray();
@@ -55,8 +55,11 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
         var trainRows = order[validationCount..];
         var inputScaling = o.ScaleFeatures ? FeatureScaling(data, trainRows, features) : null;
         var outputScaling = o.ScaleFeatures && kind == SequenceModelKind.Regression ? LabelScaling(data, trainRows) : null;
+        string shape = data.AnyLength
+            ? string.Create(CultureInfo.InvariantCulture, $"{data.Rows.Min(r => r.Length) / features} to {data.Rows.Max(r => r.Length) / features} steps")
+            : string.Create(CultureInfo.InvariantCulture, $"{steps} steps");
         session.Info(string.Create(CultureInfo.InvariantCulture,
-            $"{data.Count} sequences of {steps} steps x {features} features: {trainRows.Length} for training, {validationCount} for validation; {Describe(kind, data.LabelNames)}."));
+            $"{data.Count} sequences of {shape} x {features} features: {trainRows.Length} for training, {validationCount} for validation; {Describe(kind, data.LabelNames)}."));
 
         // 2. Train each member on the scaled data.
         int outputs = kind == SequenceModelKind.MulticlassClassification ? data.LabelNames.Length : 1;
@@ -73,14 +76,13 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
                 _ => HeadActivation.Linear,
             },
         };
-        var rowShape = new long[] { steps, features };
         var trainX = Scaled(data, trainRows, inputScaling);
         var trainY = Targets(data, trainRows, outputScaling);
         var validationX = Scaled(data, validationRows, inputScaling);
         var validationY = Targets(data, validationRows, outputScaling);
         var heldRows = (validationRows.Length > 0 ? validationRows : trainRows).Take(64).ToArray();
         var heldX = Scaled(data, heldRows, inputScaling);
-        var checkpoints = session.Checkpoints(FitSession.DataDigest(data.Features, data.Labels));
+        var checkpoints = session.Checkpoints(FitSession.DataDigest(data.Rows.SelectMany(r => r).ToArray(), data.Labels, data.Rows.Select(r => (float)r.Length).ToArray()));
         var settings = new SequenceTrainingSettings(o.Epochs, o.BatchSize, o.LearningRate, o.GradientClipNorm, o.Patience, seed) { Schedule = o.CreateSchedule(), Members = o.EnsembleSize };
         var (history, weights, headSum) = session.Train(device =>
         {
@@ -95,11 +97,11 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
                     session.Reseed(k);
                 using var model = new RecurrentSequenceNetwork(single, o.Dropout);
                 model.to(device);
-                var history = SequenceModelTrainingLoop.Train(model, device, kind, trainX, trainY, validationX, validationY, rowShape,
+                var history = SequenceModelTrainingLoop.Train(model, device, kind, trainX, trainY, validationX, validationY, features, data.AnyLength,
                     settings with { Seed = seed + k, Member = k, Schedule = o.CreateSchedule() }, o.Progress, session.Info, o.CancellationToken, checkpoints);
                 first ??= history;
                 duration += history.Duration;
-                var values = FitSession.OnCpu(model, device, o.Dropout, cpu => SequenceModelTrainingLoop.HeadValues(cpu, heldX, rowShape, o.BatchSize));
+                var values = FitSession.OnCpu(model, device, o.Dropout, cpu => SequenceModelTrainingLoop.HeadValues(cpu, heldX, features, data.AnyLength, o.BatchSize));
                 for (int i = 0; i < values.Length; i++)
                     sum[i] += values[i];
                 memberWeights.AddRange(EnsembleWeights.Named(model.ExportWeights(), o.EnsembleSize, k));
@@ -115,16 +117,28 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
             InputScaling = inputScaling,
             OutputScaling = outputScaling,
             FlattenedSteps = steps,
+            FlattenedAnySteps = data.AnyLength,
+            UsesLengths = data.AnyLength,
             PredictedIndexOutput = kind == SequenceModelKind.MulticlassClassification,
         };
         var metadata = SequenceModelTransformer.WriteMetadata(kind, data.LabelNames, o).Concat(session.Metadata(history)).ToList();
         byte[] onnx = SequenceOnnxExporter.Export(deployed, weights, metadata);
-        var rawHeld = heldRows.SelectMany(r => data.Features.AsSpan(r * data.Width, data.Width).ToArray()).ToArray();
-        float[] onnxValues = SequenceModelTransformer.ScoreRows(onnx, rawHeld, data.Width,
+        float[] onnxValues = SequenceModelTransformer.ScoreRows(onnx, heldRows.Select(r => data.Rows[r]).ToArray(), features, data.AnyLength,
             kind == SequenceModelKind.Regression ? SequenceOnnxNames.Output : SequenceOnnxNames.Probabilities);
         float[] torchValues = Reference(headSum, o.EnsembleSize, outputs, kind, outputScaling);
         var parity = session.VerifyParity(torchValues, onnxValues, kind == SequenceModelKind.Regression ? "predictions" : "probabilities");
-        return SequenceModelTransformer.Create(_mlContext, onnx, input, o, kind, data.LabelNames, history, parity, session.Channel);
+        // ML.NET's OnnxTransformer runs one row at a time: a variable-size vector without a length column is the row's exact steps (no lengths
+        // input); a fixed-size vector must meet an input of fixed width (it cannot size a dynamic one from the column); a length column
+        // arrives as [1, 1].
+        byte[] rowOnnx = !data.AnyLength ? onnx
+            : o.LengthColumnName is null ? SequenceOnnxExporter.Export(deployed with { UsesLengths = false }, weights, metadata)
+            : SequenceOnnxExporter.Export(deployed with
+            {
+                FlattenedAnySteps = data.Width == 0,
+                FlattenedSteps = data.Width / features,
+                LengthsColumnShape = true,
+            }, weights, metadata);
+        return SequenceModelTransformer.Create(_mlContext, onnx, rowOnnx, data.AnyLength, input, o, kind, data.LabelNames, history, parity, session.Channel);
     }
 
     /// <summary>The output schema: the input columns plus ML.NET's <c>Score</c> (and <c>Probability</c>, <c>PredictedLabel</c> for classifiers).</summary>
@@ -185,13 +199,13 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
         long count = 0;
         foreach (int r in rows)
         {
-            var row = data.Features.AsSpan(r * data.Width, data.Width);
+            var row = data.Rows[r];
             for (int i = 0; i < row.Length; i++)
             {
                 sum[i % features] += row[i];
                 squares[i % features] += (double)row[i] * row[i];
             }
-            count += data.Width / features;
+            count += row.Length / features;
         }
         var center = new float[features];
         var scale = new float[features];
@@ -211,14 +225,14 @@ public sealed class SequenceModelTrainer : IEstimator<SequenceModelTransformer>
         return new AffineScaling(new[] { (float)mean }, new[] { variance > 1e-12 ? (float)Math.Sqrt(variance) : 1f });
     }
 
-    private static float[] Scaled(SequenceRows data, int[] rows, AffineScaling? scaling)
+    private static float[][] Scaled(SequenceRows data, int[] rows, AffineScaling? scaling)
     {
-        var result = new float[rows.Length * data.Width];
+        var result = new float[rows.Length][];
         int features = scaling?.Count ?? 1;
         for (int i = 0; i < rows.Length; i++)
         {
-            var source = data.Features.AsSpan(rows[i] * data.Width, data.Width);
-            var target = result.AsSpan(i * data.Width, data.Width);
+            var source = data.Rows[rows[i]];
+            var target = result[i] = new float[source.Length];
             for (int j = 0; j < source.Length; j++)
                 target[j] = scaling is null ? source[j] : (source[j] - scaling.Center[j % features]) / scaling.Scale[j % features];
         }

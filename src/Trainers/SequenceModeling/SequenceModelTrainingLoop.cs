@@ -17,21 +17,25 @@ internal sealed record SequenceTrainingSettings(int Epochs, int BatchSize, doubl
 }
 
 /// <summary>
-/// Mini-batch training over fixed-shape float sequences <c>[rows, steps, features]</c> through the one engine: shuffled
-/// <see cref="WindowBatchSource"/> batches, the kind's loss (BCE on the logit, softmax cross-entropy, or MSE of the scaled label),
-/// Adam, clipping, early stopping on the validation loss with the best weights restored.
+/// Mini-batch training over float sequences through the one engine: equal-length rows as shuffled <see cref="WindowBatchSource"/>
+/// batches of <c>[rows, steps, features]</c>, rows of different lengths as length-bucketed, packed <see cref="RaggedFloatBatchSource"/>
+/// batches; the kind's loss (BCE on the logit, softmax cross-entropy, or MSE of the scaled label), Adam, clipping, early stopping on the
+/// validation loss with the best weights restored.
 /// </summary>
 internal static class SequenceModelTrainingLoop
 {
-    /// <summary>Trains <paramref name="network"/>; the data are already scaled.</summary>
-    public static TrainingHistory Train(RecurrentSequenceNetwork network, Device device, SequenceModelKind kind, float[] train, float[] trainTargets,
-        float[] validation, float[] validationTargets, long[] rowShape, SequenceTrainingSettings settings, IProgress<TrainingProgress>? progress,
+    /// <summary>
+    /// Trains <paramref name="network"/>; the data are already scaled, each row its steps one after another. <paramref name="ragged"/>:
+    /// rows may differ in length (batches then carry lengths); false: every row has the same steps.
+    /// </summary>
+    public static TrainingHistory Train(RecurrentSequenceNetwork network, Device device, SequenceModelKind kind, float[][] train, float[] trainTargets,
+        float[][] validation, float[] validationTargets, int features, bool ragged, SequenceTrainingSettings settings, IProgress<TrainingProgress>? progress,
         Action<string>? log, CancellationToken cancellationToken, CheckpointStore? checkpoints)
     {
-        var x = Rows(train, rowShape, device);
         var y = Targets(trainTargets, kind, device);
-        using var source = new WindowBatchSource(network, x, y, settings.BatchSize, shuffle: true, (p, t) => Loss(p, t, kind));
-        using var vx = validationTargets.Length > 0 ? Rows(validation, rowShape, device) : null;
+        using IBatchSource source = ragged
+            ? new RaggedFloatBatchSource(network, train, y, features, settings.BatchSize, (p, t) => Loss(p, t, kind))
+            : new WindowBatchSource(network, Equal(train, features, device), y, settings.BatchSize, shuffle: true, (p, t) => Loss(p, t, kind));
         using var vy = validationTargets.Length > 0 ? Targets(validationTargets, kind, device) : null;
         string member = settings.Members > 1 ? $"member {settings.Member + 1}/{settings.Members} " : string.Empty;
         var run = new TrainingRun
@@ -43,7 +47,7 @@ internal static class SequenceModelTrainingLoop
             Clipping = new GradientClipping(settings.GradientClipNorm),
             EarlyStopping = new EarlyStopping(settings.Patience) { UntrainedLoss = UntrainedLoss(trainTargets, kind) },
             Schedule = settings.Schedule,
-            Validate = vx is not null && vy is not null ? () => Evaluate(network, vx, vy, kind, settings.BatchSize) : null,
+            Validate = vy is not null ? () => Evaluate(network, validation, vy, features, ragged, kind, settings.BatchSize, device) : null,
             OnEpoch = e =>
             {
                 progress?.Report(new TrainingProgress(e.Epoch, e.MaxEpochs, e.TrainLoss, e.ValidationLoss, e.KeptEpoch, e.Elapsed) { Member = settings.Member, Members = settings.Members });
@@ -58,38 +62,60 @@ internal static class SequenceModelTrainingLoop
         return TrainingEngine.Run(network, source, run).History;
     }
 
-    /// <summary>The head's values before any activation, <c>[rows · outputs]</c> in row order, computed without gradients.</summary>
-    public static float[] HeadValues(RecurrentSequenceNetwork network, float[] rows, long[] rowShape, int batchSize)
+    /// <summary>The head's values before any activation, <c>[rows · outputs]</c> in row order, computed on the CPU without gradients.</summary>
+    public static float[] HeadValues(RecurrentSequenceNetwork network, float[][] rows, int features, bool ragged, int batchSize)
     {
         network.eval();
         using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var x = Rows(rows, rowShape, torch.CPU);
-        long count = x.shape[0];
         var result = new List<float>();
-        for (long start = 0; start < count; start += batchSize)
-            result.AddRange(network.call(x.narrow(0, start, Math.Min(batchSize, count - start))).contiguous().data<float>().ToArray());
+        ForEachBatch(network, rows, features, ragged, batchSize, torch.CPU, (output, _, _) => result.AddRange(output.contiguous().data<float>().ToArray()));
         return result.ToArray();
     }
 
     /// <summary>Mean loss over all rows, in batches, without gradients.</summary>
-    private static double Evaluate(RecurrentSequenceNetwork network, Tensor inputs, Tensor targets, SequenceModelKind kind, int batchSize)
+    private static double Evaluate(RecurrentSequenceNetwork network, float[][] rows, Tensor targets, int features, bool ragged, SequenceModelKind kind, int batchSize, Device device)
     {
         network.eval();
         using var noGrad = torch.no_grad();
-        long rows = inputs.shape[0];
         double sum = 0;
-        for (long start = 0; start < rows; start += batchSize)
-        {
-            using var scope = torch.NewDisposeScope();
-            long count = Math.Min(batchSize, rows - start);
-            sum += Loss(network.call(inputs.narrow(0, start, count)), targets.narrow(0, start, count), kind).item<float>() * count;
-        }
-        return sum / rows;
+        ForEachBatch(network, rows, features, ragged, batchSize, device,
+            (output, start, count) => sum += Loss(output, targets.narrow(0, start, count), kind).item<float>() * count);
+        return sum / rows.Length;
     }
 
-    private static Tensor Rows(float[] values, long[] rowShape, Device device) =>
-        torch.tensor(values, new[] { values.Length / (rowShape[0] * rowShape[1]) }.Concat(rowShape).ToArray(), device: device);
+    /// <summary>Runs consecutive batches of rows through the network (each in its own dispose scope) and hands each head output on.</summary>
+    private static void ForEachBatch(RecurrentSequenceNetwork network, float[][] rows, int features, bool ragged, int batchSize, Device device, Action<Tensor, int, int> onBatch)
+    {
+        for (int start = 0; start < rows.Length; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            int count = Math.Min(batchSize, rows.Length - start);
+            Tensor output;
+            if (ragged)
+            {
+                var (x, lengths) = RaggedFloatBatchSource.Pad(rows, Enumerable.Range(start, count).ToArray(), features, device);
+                var result = network.Forward(x, lengths);
+                result.FinalHidden.Dispose();
+                result.FinalCell?.Dispose();
+                output = result.Output;
+            }
+            else
+            {
+                output = network.call(Equal(rows[start..(start + count)], features, device));
+            }
+            onBatch(output, start, count);
+        }
+    }
+
+    /// <summary>Equal-length rows as one tensor <c>[rows, steps, features]</c>.</summary>
+    private static Tensor Equal(float[][] rows, int features, Device device)
+    {
+        int width = rows.Length == 0 ? features : rows[0].Length;
+        var values = new float[rows.Length * width];
+        for (int i = 0; i < rows.Length; i++)
+            rows[i].CopyTo(values, i * width);
+        return torch.tensor(values, new long[] { rows.Length, width / features, features }, device: device);
+    }
 
     private static Tensor Targets(float[] values, SequenceModelKind kind, Device device) => kind == SequenceModelKind.MulticlassClassification
         ? torch.tensor(values.Select(v => (long)v).ToArray(), device: device)

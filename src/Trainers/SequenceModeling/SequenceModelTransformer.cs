@@ -21,17 +21,19 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
     internal const string MetadataKind = "sequence.kind";
     internal const string MetadataLabels = "sequence.labels";
     internal const string MetadataFeaturesPerStep = "sequence.features_per_step";
+    internal const string MetadataLengthColumn = "sequence.length_column";
     private const string PredictedIndexColumn = "MlNetRnn.PredictedIndex";
     private const string PredictedNameColumn = "MlNetRnn.PredictedName";
 
     private readonly TransformerChain<ITransformer> _chain;
     private readonly byte[] _onnx;
     private readonly string? _ownedModelFile;
-    private readonly ScorerCache<OnnxBatchScorer> _batchScorers;
+    private readonly ScorerCache<OnnxBatchScorer>? _batchScorers;
+    private readonly ScorerCache<OnnxRaggedScorer>? _raggedScorers;
     private bool _disposed;
 
     private SequenceModelTransformer(TransformerChain<ITransformer> chain, byte[] onnx, SequenceModelKind kind, string[] labels, string featureColumn,
-        int featuresPerStep, TrainingHistory? history, ParityReport? parity, string? ownedModelFile)
+        int featuresPerStep, bool anyLength, string? lengthColumn, TrainingHistory? history, ParityReport? parity, string? ownedModelFile)
     {
         _chain = chain;
         _onnx = onnx;
@@ -42,7 +44,12 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         History = history;
         Parity = parity;
         _ownedModelFile = ownedModelFile;
-        _batchScorers = ScorerCache.Batch(() => _onnx, SequenceOnnxNames.Input, MainOutput(kind));
+        AcceptsAnyLength = anyLength;
+        LengthColumnName = lengthColumn;
+        if (anyLength)
+            _raggedScorers = new ScorerCache<OnnxRaggedScorer>(() => _onnx, (bytes, options) => new OnnxRaggedScorer(bytes, featuresPerStep, MainOutput(kind), options));
+        else
+            _batchScorers = ScorerCache.Batch(() => _onnx, SequenceOnnxNames.Input, MainOutput(kind));
     }
 
     /// <summary>Binary or multiclass classification, or regression (from the label column's type).</summary>
@@ -57,6 +64,15 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
     /// <summary>Values per step of the feature vector.</summary>
     public int FeaturesPerStep { get; }
 
+    /// <summary>
+    /// Whether the model reads sequences of any length (it was trained on a variable-size vector or with a length column): its
+    /// <c>.onnx</c> then takes a flattened input of any width and an int32 <c>lengths</c> input.
+    /// </summary>
+    public bool AcceptsAnyLength { get; }
+
+    /// <summary>The column holding each row's count of valid steps, or null when the vector's size says it (or every step is valid).</summary>
+    public string? LengthColumnName { get; }
+
     /// <summary>Loss per epoch and the epoch whose weights were kept (the first member's, in an ensemble); null for a loaded model.</summary>
     public TrainingHistory? History { get; }
 
@@ -67,8 +83,10 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
     public bool IsRowToRowMapper => true;
 
     /// <summary>
-    /// The deployable ONNX model: float <c>input</c> <c>[batch, steps · features]</c> (raw values, row-major) in; <c>logits</c> and
-    /// <c>probabilities</c> (and <c>predicted_index</c> for multiclass) or <c>output</c> (regression, in the label's units) out.
+    /// The deployable ONNX model: float <c>input</c> <c>[batch, steps · features]</c> (raw values, row-major; for a model of
+    /// <see cref="AcceptsAnyLength"/>, rows zero-padded to the batch's longest, with int32 <c>lengths</c> <c>[batch]</c> giving each row's
+    /// steps) in; <c>logits</c> and <c>probabilities</c> (and <c>predicted_index</c> for multiclass) or <c>output</c> (regression, in the
+    /// label's units) out.
     /// </summary>
     public byte[] GetOnnxModel() => (byte[])_onnx.Clone();
 
@@ -102,7 +120,9 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         for (int i = 0; i < onnxAt; i++)
             data = steps[i].Transform(data);
         // The scorer adds the column ML.NET's OnnxTransformer would (same name and shape), so the fitted steps after it apply unchanged.
-        data = _batchScorers.Get(options, this).TransformLikeOnnxTransformer(data, SequenceOnnxNames.Input, MainOutput(Kind));
+        data = _raggedScorers is not null
+            ? _raggedScorers.Get(options, this).TransformLikeOnnxTransformer(data, SequenceOnnxNames.Input, LengthColumnName, MainOutput(Kind))
+            : _batchScorers!.Get(options, this).TransformLikeOnnxTransformer(data, SequenceOnnxNames.Input, MainOutput(Kind));
         for (int i = onnxAt + 1; i < steps.Length; i++)
             data = steps[i].Transform(data);
         return data;
@@ -131,16 +151,23 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
     };
 
     /// <summary>
-    /// One ONNX Runtime run over flat rows of <paramref name="width"/> raw values: <paramref name="output"/> in row order
-    /// (the parity check's side of the comparison; probabilities for classifiers, values for a regressor).
+    /// One ONNX Runtime run over rows of raw values: <paramref name="output"/> in row order (the parity check's side of the comparison;
+    /// probabilities for classifiers, values for a regressor). With <paramref name="lengths"/> the rows are zero-padded to the longest and
+    /// their steps of <paramref name="features"/> values fed as <c>lengths</c>; without, they must be equally long.
     /// </summary>
-    internal static float[] ScoreRows(byte[] onnx, float[] rows, int width, string output)
+    internal static float[] ScoreRows(byte[] onnx, float[][] rows, int features, bool lengths, string output)
     {
         if (rows.Length == 0)
             return Array.Empty<float>();
         using var session = new InferenceSession(onnx);
-        var tensor = new DenseTensor<float>(rows, new[] { rows.Length / width, width });
-        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(SequenceOnnxNames.Input, tensor) }, new[] { output });
+        int width = rows.Max(r => r.Length);
+        var values = new float[rows.Length * width];
+        for (int i = 0; i < rows.Length; i++)
+            rows[i].CopyTo(values, i * width);
+        var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(SequenceOnnxNames.Input, new DenseTensor<float>(values, new[] { rows.Length, width })) };
+        if (lengths)
+            inputs.Add(NamedOnnxValue.CreateFromTensor(SequenceOnnxNames.Lengths, new DenseTensor<int>(rows.Select(r => r.Length / features).ToArray(), new[] { rows.Length })));
+        using var results = session.Run(inputs, new[] { output });
         return results.First().AsEnumerable<float>().ToArray();
     }
 
@@ -150,6 +177,8 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         yield return new(MetadataKind, KindName(kind));
         yield return new(MetadataLabels, JsonSerializer.Serialize(labels));
         yield return new(MetadataFeaturesPerStep, o.FeaturesPerStep.ToString(CultureInfo.InvariantCulture));
+        if (o.LengthColumnName is not null)
+            yield return new(MetadataLengthColumn, o.LengthColumnName);
         yield return new(OnnxMetadataKeys.FeatureColumn, o.FeatureColumnName);
         yield return new(OnnxMetadataKeys.LabelColumn, o.LabelColumnName);
     }
@@ -161,19 +190,24 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         _ => "regression",
     };
 
-    internal static SequenceModelTransformer Create(MLContext mlContext, byte[] onnx, IDataView schemaData, SequenceModelOptions options,
+    /// <summary>
+    /// The fitted transformer: <paramref name="onnx"/> is the deployable graph (with lengths for a model of any length), <paramref name="rowOnnx"/>
+    /// the one ML.NET's OnnxTransformer runs a row at a time (for a variable-size vector without a length column, one without lengths).
+    /// </summary>
+    internal static SequenceModelTransformer Create(MLContext mlContext, byte[] onnx, byte[] rowOnnx, bool anyLength, IDataView schemaData, SequenceModelOptions options,
         SequenceModelKind kind, string[] labels, TrainingHistory history, ParityReport parity, IChannel channel)
     {
         var device = OnnxSessionFactory.Resolve(options.InferenceDevice, out string? note);
         if (note is not null)
             channel.Warning(MessageSensitivity.None, note);
         int? gpu = device.Kind == ExecutionDeviceKind.Cuda ? device.DeviceId : null;
-        string modelFile = TemporaryModelFile.Write(mlContext, onnx);
+        string modelFile = TemporaryModelFile.Write(mlContext, rowOnnx);
         try
         {
-            var fitted = Chain(mlContext, options.FeatureColumnName, kind, labels, modelFile, gpu).Fit(schemaData);
+            var fitted = Chain(mlContext, options.FeatureColumnName, options.LengthColumnName, kind, labels, modelFile, gpu).Fit(schemaData);
             var chain = new TransformerChain<ITransformer>(ChainSteps.Flatten(fitted).ToArray());
-            return new SequenceModelTransformer(chain, onnx, kind, labels, options.FeatureColumnName, options.FeaturesPerStep, history, parity, modelFile);
+            return new SequenceModelTransformer(chain, onnx, kind, labels, options.FeatureColumnName, options.FeaturesPerStep, anyLength, options.LengthColumnName,
+                history, parity, modelFile);
         }
         catch
         {
@@ -182,18 +216,27 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         }
     }
 
-    private static IEstimator<ITransformer> Chain(MLContext ml, string featureColumn, SequenceModelKind kind, string[] labels, string modelFile, int? gpu)
+    private static IEstimator<ITransformer> Chain(MLContext ml, string featureColumn, string? lengthColumn, SequenceModelKind kind, string[] labels, string modelFile, int? gpu)
     {
-        // ML.NET's OnnxTransformer feeds columns by the graph's input names: the features travel as 'input' (a copy unless already so named).
+        // ML.NET's OnnxTransformer feeds columns by the graph's input names: the features travel as 'input' (a copy unless already so named),
+        // a length column as 'lengths' converted to the graph's int32.
         bool copy = featureColumn != SequenceOnnxNames.Input;
         string output = MainOutput(kind);
-        IEstimator<ITransformer> chain = (copy
-                ? ml.Transforms.CopyColumns(SequenceOnnxNames.Input, featureColumn)
-                : (IEstimator<ITransformer>)new EstimatorChain<ITransformer>())
-            .Append(ml.Transforms.ApplyOnnxModel(new[] { output }, new[] { SequenceOnnxNames.Input }, modelFile, gpuDeviceId: gpu, fallbackToCpu: false));
+        IEstimator<ITransformer> chain = copy
+            ? ml.Transforms.CopyColumns(SequenceOnnxNames.Input, featureColumn)
+            : new EstimatorChain<ITransformer>();
+        var inputs = new List<string> { SequenceOnnxNames.Input };
         var dropped = new List<string> { output };
         if (copy)
             dropped.Add(SequenceOnnxNames.Input);
+        if (lengthColumn is not null)
+        {
+            chain = chain.Append(ml.Transforms.Conversion.ConvertType(SequenceOnnxNames.Lengths, lengthColumn, DataKind.Int32));
+            inputs.Add(SequenceOnnxNames.Lengths);
+            if (lengthColumn != SequenceOnnxNames.Lengths)
+                dropped.Add(SequenceOnnxNames.Lengths);
+        }
+        chain = chain.Append(ml.Transforms.ApplyOnnxModel(new[] { output }, inputs.ToArray(), modelFile, gpuDeviceId: gpu, fallbackToCpu: false));
         switch (kind)
         {
             case SequenceModelKind.BinaryClassification:
@@ -259,7 +302,33 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
             throw ModelFiles.Damaged(path, ex);
         }
         var chain = new TransformerChain<ITransformer>(ChainSteps.Flatten(loaded).ToArray());
-        return new SequenceModelTransformer(chain, onnx, kind, labels, featureColumn, featuresPerStep, TrainingMetadata.ReadHistory(m), null, null);
+        m.TryGetValue(MetadataLengthColumn, out var lengthColumn);
+        var (deployable, anyLength) = Deployable(onnx, lengthColumn is not null, path);
+        return new SequenceModelTransformer(chain, deployable, kind, labels, featureColumn, featuresPerStep, anyLength, lengthColumn, TrainingMetadata.ReadHistory(m), null, null);
+    }
+
+    /// <summary>
+    /// The deployable graph of a saved chain's row graph: the same file for a model of one length; for a model of any length, the graph
+    /// that reads a flattened input of any width with <c>lengths</c> <c>[batch]</c> (exported again from the row graph's weights and
+    /// metadata when the row graph reads one variable-size row without lengths, or takes them as ML.NET hands a column).
+    /// </summary>
+    private static (byte[] Onnx, bool AnyLength) Deployable(byte[] rowOnnx, bool lengthColumn, string path)
+    {
+        ImportedRecurrentModel imported;
+        try
+        {
+            imported = OnnxModelImporter.Import(rowOnnx);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"'{path}' holds an ONNX model that is not a readable MlNetRnn float-sequence model: {ex.Message}", ex);
+        }
+        if (imported.Sequence is not { } row || (!row.FlattenedAnySteps && !lengthColumn))
+            return (rowOnnx, false);
+        if (row.FlattenedAnySteps && row.UsesLengths && !row.LengthsColumnShape)
+            return (rowOnnx, true);
+        var deployable = row with { FlattenedSteps = 0, FlattenedAnySteps = true, UsesLengths = true, LengthsColumnShape = false };
+        return (SequenceOnnxExporter.Export(deployable, imported.Weights, imported.ExtraMetadata), true);
     }
 
 
@@ -271,7 +340,8 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
         _disposed = true;
         foreach (var t in _chain.OfType<IDisposable>())
             t.Dispose();
-        _batchScorers.Dispose();
+        _batchScorers?.Dispose();
+        _raggedScorers?.Dispose();
         TemporaryModelFile.TryDelete(_ownedModelFile);
         GC.SuppressFinalize(this);
     }

@@ -78,7 +78,7 @@ internal static class TaggedBatches
 }
 
 /// <summary>
-/// Training batches of tagged sentences: bucketed by length (<see cref="LengthBucketedBatchSource.Batches"/>), padded, word dropout on
+/// Training batches of tagged sentences: bucketed by length (<see cref="LengthBucketedBatchSource.Batches(long[][], int, Random?)"/>), padded, word dropout on
 /// the word ids (the spelling stays), token-level cross-entropy over each row's valid tokens.
 /// </summary>
 internal sealed class TaggedBatchSource : IBatchSource

@@ -104,7 +104,7 @@ internal static class TextClassifierTrainingLoop
         return result;
     }
 
-    /// <inheritdoc cref="LengthBucketedBatchSource.Batches"/>
+    /// <inheritdoc cref="LengthBucketedBatchSource.Batches(long[][], int, Random?)"/>
     public static List<int[]> Batches(long[][] rows, int batchSize, Random? random) => LengthBucketedBatchSource.Batches(rows, batchSize, random);
 
     /// <inheritdoc cref="LengthBucketedBatchSource.Pad"/>

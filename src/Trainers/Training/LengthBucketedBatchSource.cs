@@ -76,10 +76,13 @@ internal sealed class LengthBucketedBatchSource : IBatchSource
     }
 
     /// <summary>Row indices in batches of similar length: sorted by length (ties at random when shuffling), then the batch order shuffled.</summary>
-    public static List<int[]> Batches(long[][] rows, int batchSize, Random? random)
+    public static List<int[]> Batches(long[][] rows, int batchSize, Random? random) => Batches(rows.Select(r => r.Length).ToArray(), batchSize, random);
+
+    /// <summary>Row indices in batches of similar <paramref name="lengths"/>: sorted by length (ties at random when shuffling), then the batch order shuffled.</summary>
+    public static List<int[]> Batches(int[] lengths, int batchSize, Random? random)
     {
-        var keys = random is null ? null : rows.Select(_ => random.Next()).ToArray();
-        var order = Enumerable.Range(0, rows.Length).OrderBy(i => rows[i].Length).ThenBy(i => keys?[i] ?? i).ToArray();
+        var keys = random is null ? null : lengths.Select(_ => random.Next()).ToArray();
+        var order = Enumerable.Range(0, lengths.Length).OrderBy(i => lengths[i]).ThenBy(i => keys?[i] ?? i).ToArray();
         var batches = order.Chunk(batchSize).ToList();
         if (random is not null)
             random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));

@@ -115,4 +115,54 @@ public sealed class CliSequenceTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task PredictScoresAModelOfAnyLengthFromACsvWhoseShorterRowsEndWithEmptyFields()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-seq-ragged").FullName;
+        try
+        {
+            var ml = new MLContext(1);
+            var rows = Trainers.SequenceModeling.CroppedDigits.Variable();
+            var train = ml.Data.LoadFromEnumerable(rows[..300].Select(r => new BinaryRow { Label = r.Label >= 5, Features = r.Features }));
+            using var model = ml.Rnn().SequenceClassifier(new SequenceModelOptions { FeaturesPerStep = 8, HiddenSize = 8, Epochs = 2, Seed = 1 }).Fit(train);
+            model.SaveOnnx(Path.Combine(dir, "model.onnx"));
+            ml.Model.Save(model, train.Schema, Path.Combine(dir, "model.zip"));
+
+            // 20 new digits, each row as long as its inked columns: the rest of the 64 fields are empty.
+            var fresh = rows[300..320];
+            string csv = Path.Combine(dir, "ragged.csv");
+            File.WriteAllLines(csv, new[] { string.Join(',', Enumerable.Range(0, 64).Select(i => $"v{i}")) }
+                .Concat(fresh.Select(r => string.Join(',', r.Features.Select(v => v.ToString(CultureInfo.InvariantCulture)).Concat(Enumerable.Repeat("", 64 - r.Features.Length))))));
+            var expected = model.Transform(ml.Data.LoadFromEnumerable(fresh.Select(r => new BinaryRow { Label = r.Label >= 5, Features = r.Features })))
+                .GetColumn<float>("Probability").ToArray();
+            foreach (var file in new[] { "model.onnx", "model.zip" })
+            {
+                var (exit, console) = await CliBadInputTests.Run("predict", "--model", Path.Combine(dir, file), "--data", csv, "--output", Path.Combine(dir, "out-" + file));
+                Assert.True(exit == 0, console);
+                var predicted = File.ReadAllLines(Path.Combine(dir, "out-" + file, "predictions.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+                Assert.Equal(20, predicted.Length);
+                for (int i = 0; i < 20; i++)
+                    Assert.Equal(expected[i], float.Parse(predicted[i][2], CultureInfo.InvariantCulture), 4);
+            }
+
+            // A value after a row's first empty field is an error naming the line and the column.
+            File.WriteAllLines(csv, new[] { "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p", "1,2,3,4,5,6,7,8,,1,,,,,," });
+            var (badExit, badConsole) = await CliBadInputTests.Run("predict", "--model", Path.Combine(dir, "model.onnx"), "--data", csv, "--output", Path.Combine(dir, "bad"));
+            Assert.NotEqual(0, badExit);
+            Assert.Contains("line 2, column 'j'", badConsole);
+            Assert.Contains("first empty field", badConsole);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed class BinaryRow
+    {
+        public bool Label { get; set; }
+
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
 }

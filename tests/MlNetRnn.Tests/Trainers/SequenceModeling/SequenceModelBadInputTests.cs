@@ -78,11 +78,25 @@ public sealed class SequenceModelBadInputTests
     }
 
     [Fact]
-    public void AVariableSizeVectorAndAMissingColumnAreRefusedWithWhatToDo()
+    public void AVariableSizeRowThatIsEmptyOrNotWholeStepsAndAMissingColumnAreRefusedWithWhatToDo()
     {
-        var variable = Ml.Data.LoadFromEnumerable(new[] { new VariableRow(), new VariableRow { Label = true } });
-        var ex = Assert.Throws<ArgumentException>(() => Ml.Rnn().SequenceClassifier(Small()).Fit(variable));
-        Assert.Contains("variable size", ex.Message);
+        var ragged = Ml.Data.LoadFromEnumerable(new[] { new VariableRow(), new VariableRow { Label = true, Features = new float[10] } });
+        var ex = Assert.Throws<ArgumentException>(() => Ml.Rnn().SequenceClassifier(Small()).Fit(ragged));
+        Assert.Contains("Row 1", ex.Message);
+        Assert.Contains("holds 10 values", ex.Message);
+        Assert.Contains("FeaturesPerStep = 4", ex.Message);
+
+        var empty = Ml.Data.LoadFromEnumerable(new[] { new VariableRow(), new VariableRow { Label = true, Features = Array.Empty<float>() } });
+        var none = Assert.Throws<ArgumentException>(() => Ml.Rnn().SequenceClassifier(Small()).Fit(empty));
+        Assert.Contains("Row 1", none.Message);
+        Assert.Contains("drop empty rows", none.Message);
+
+        var notNumber = Assert.Throws<ArgumentException>(() => Ml.Rnn().SequenceClassifier(new SequenceModelOptions { FeaturesPerStep = 4, LengthColumnName = "Label" })
+            .Fit(Ml.Data.LoadFromEnumerable(new[] { new VariableRow(), new VariableRow { Label = true } })));
+        Assert.Contains("length column 'Label'", notNumber.Message);
+        var absent = Assert.Throws<ArgumentException>(() => Ml.Rnn().SequenceClassifier(new SequenceModelOptions { FeaturesPerStep = 4, LengthColumnName = "Steps" })
+            .Fit(Ml.Data.LoadFromEnumerable(new[] { new VariableRow(), new VariableRow { Label = true } })));
+        Assert.Contains("'Steps'", absent.Message);
 
         var missing = Assert.Throws<ArgumentException>(() => Ml.Rnn().SequenceClassifier(new SequenceModelOptions { FeatureColumnName = "Pixels" })
             .Fit(Ml.Data.LoadFromEnumerable(new[] { new BoolRow(), new BoolRow() })));
