@@ -137,7 +137,7 @@ internal static class RecurrentStackEmitter
                 lastFinalHidden = yh;
             if (needY)
             {
-                x = DirectionsSideBySide(builder, y, layer, d);
+                x = DirectionsSideBySide(builder, y, layer, d, architecture.HiddenSize);
                 if (last)
                     sequenceOutput = x;
             }
@@ -151,13 +151,14 @@ internal static class RecurrentStackEmitter
     /// <summary>Initializer name of layer <paramref name="layer"/>'s W, R or B tensor.</summary>
     public static string LayerWeightName(int layer, string tensor, string prefix = "rnn.") => $"{prefix}l{layer}.{tensor}";
 
-    // Y is [seq, D, batch, H]; the next layer (and the head) want [seq, batch, D·H] with [fwd | bwd].
-    private static string DirectionsSideBySide(OnnxGraphBuilder builder, string y, int layer, int d)
+    // Y is [seq, D, batch, H]; the next layer (and the head) want [seq, batch, D·H] with [fwd | bwd]. The width is given, not -1:
+    // with zero steps (an empty sentence) there would be nothing to infer it from.
+    private static string DirectionsSideBySide(OnnxGraphBuilder builder, string y, int layer, int d, int hidden)
     {
         if (d == 1)
             return builder.Op("Squeeze", builder.Unique($"rnn.l{layer}.out"), new[] { y, ConstAxes(builder, 1) });
         string t = builder.Op("Transpose", builder.Unique($"rnn.l{layer}.Yt"), new[] { y }, IntsAttribute("perm", 0, 2, 1, 3));
-        return builder.Op("Reshape", builder.Unique($"rnn.l{layer}.out"), new[] { t, ConstShape(builder, 0, 0, -1) });
+        return builder.Op("Reshape", builder.Unique($"rnn.l{layer}.out"), new[] { t, ConstShape(builder, 0, 0, d * hidden) });
     }
 
     // PyTorch's state tensors stack layers then directions on axis 0: layer k owns rows [k·D, (k+1)·D).

@@ -288,9 +288,18 @@ public static class SequenceOnnxExporter
         string codePoints = chars.FlattenedInput
             ? b.AddInput(SequenceOnnxNames.TokenCharacters, TensorProto.Types.DataType.Int64, "batch", "seq_chars")
             : b.AddInput(SequenceOnnxNames.TokenCharacters, TensorProto.Types.DataType.Int64, "batch", "seq", "chars");
-        codePoints = chars.FlattenedInput
-            ? b.Op("Reshape", "chars.steps", new[] { codePoints, b.AddInt64Vector("const.char_shape", 0, -1, max) })
-            : b.Op("Slice", "chars.first", new[] { codePoints, ConstAxes(b, 0), ConstAxes(b, max), ConstAxes(b, 2) });
+        if (chars.FlattenedInput)
+        {
+            // The step count comes from the tokens' shape, not from the code points: with no tokens, -1 could not be inferred from 0 values.
+            string steps = b.Op("Shape", "chars.token_shape", new[] { SequenceOnnxNames.Tokens }, IntAttribute("start", 0), IntAttribute("end", 2));
+            string shape = b.Op("Concat", "chars.step_shape", new[] { steps, b.AddInt64Vector("const.char_shape", max) }, IntAttribute("axis", 0));
+            // allowzero: a 0 in a computed shape means zero steps, not "copy the input's dimension".
+            codePoints = b.Op("Reshape", "chars.steps", new[] { codePoints, shape }, IntAttribute("allowzero", 1));
+        }
+        else
+        {
+            codePoints = b.Op("Slice", "chars.first", new[] { codePoints, ConstAxes(b, 0), ConstAxes(b, max), ConstAxes(b, 2) });
+        }
         var encoder = new[]
         {
             IntsAttribute("keys_int64s", new long[] { 0 }.Concat(chars.CodePoints.Select(c => (long)c)).ToArray()),
@@ -325,7 +334,7 @@ public static class SequenceOnnxExporter
         string pooled = b.Op("ReduceMax", p + "chars.max", new[] { b.Op("Mul", p + "chars.masked", new[] { relu, mask }) }, IntsAttribute("axes", 2), IntAttribute("keepdims", 0));
         string batchSeq = b.Op("Shape", p + "chars.batch_seq", new[] { ids }, IntAttribute("start", 0), IntAttribute("end", 2));
         string shape = b.Op("Concat", p + "chars.features_shape", new[] { batchSeq, b.AddInt64Vector(p + "const.char_filters", chars.Filters) }, IntAttribute("axis", 0));
-        string features = b.Op("Reshape", p + "chars.features", new[] { pooled, shape });
+        string features = b.Op("Reshape", p + "chars.features", new[] { pooled, shape }, IntAttribute("allowzero", 1));
         return b.Op("Transpose", p + "chars.time_major", new[] { features }, IntsAttribute("perm", 1, 0, 2));
     }
 

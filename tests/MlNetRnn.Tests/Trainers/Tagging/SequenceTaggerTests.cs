@@ -81,6 +81,20 @@ public sealed class SequenceTaggerTests : IClassFixture<SuffixTaggerFixture>
             () => _f.Model.Tag(new[] { new[] { "a" }, new[] { "b", null! } })).Message);
     }
 
+    [Fact]
+    public void AnEmptySentenceGetsNoTagsOnMlNetsRowPathToo()
+    {
+        var rows = new[] { _f.TestRows[0], new SuffixTagging.Row { Tokens = Array.Empty<string>(), Tags = Array.Empty<string>() }, _f.TestRows[1] };
+        var scored = _f.Model.Transform(_f.MlContext.Data.LoadFromEnumerable(rows));
+        var tags = scored.GetColumn<string[]>("PredictedTags").ToArray();
+        var probabilities = scored.GetColumn<float[]>("TagProbability").ToArray();
+        Assert.Empty(tags[1]);
+        Assert.Empty(probabilities[1]);
+        var alone = _f.Model.Tag(new[] { (IReadOnlyList<string>)rows[0].Tokens, rows[2].Tokens });
+        Assert.Equal(alone[0].Tags, tags[0]);
+        Assert.Equal(alone[1].Tags, tags[2]);
+    }
+
     private sealed class TextRow
     {
         public string Tokens { get; set; } = "";
