@@ -72,13 +72,8 @@ internal sealed class RaggedScoredDataView : ReadAheadScoredDataView
 
         public override DataViewRowId RowId(int row) => _ids[row];
 
-        public override ValueGetter<TValue> GetGetter<TValue>(int added, string name, Func<int> row)
-        {
-            RequireType<TValue, VBuffer<float>>(name, "a Vector<Single>");
-            int width = _parent._scorer.OutputWidth;
-            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) => Copy<float>(_outputs.AsSpan(row() * width, width), ref value);
-            return (ValueGetter<TValue>)(Delegate)getter;
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(int added, string name, Func<int> row) =>
+            FloatRows<TValue>(name, _outputs, _parent._scorer.OutputWidth, row);
 
         public override void ScoreNext(long firstPosition)
         {

@@ -102,6 +102,14 @@ internal abstract class ReadAheadScoredDataView : IDataView
             destination = editor.Commit();
         }
 
+        /// <summary>A getter of a Vector&lt;Single&gt; column whose rows lie one after another in <paramref name="outputs"/>, <paramref name="width"/> each.</summary>
+        protected static ValueGetter<TValue> FloatRows<TValue>(string name, float[] outputs, int width, Func<int> row)
+        {
+            RequireType<TValue, VBuffer<float>>(name, "a Vector<Single>");
+            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) => Copy<float>(outputs.AsSpan(row() * width, width), ref value);
+            return (ValueGetter<TValue>)(Delegate)getter;
+        }
+
         /// <summary>Refuses a getter of another type than the column's.</summary>
         protected static void RequireType<TValue, TExpected>(string name, string described)
         {
