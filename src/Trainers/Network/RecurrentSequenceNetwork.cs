@@ -176,7 +176,10 @@ internal sealed class RecurrentSequenceNetwork : nn.Module<Tensor, Tensor>
                     var valid = ValidSteps(lengths, steps, sequence!);
                     mean = sequence!.mul(valid.unsqueeze(2).to(sequence.dtype)).sum(1).div(lengths.to(sequence.dtype).to(sequence.device).unsqueeze(1));
                     // Padded steps come back as zeros, which would win over an all-negative unit; they must never be the maximum.
-                    max = sequence.masked_fill(valid.logical_not().unsqueeze(2), float.MinValue).amax(new long[] { 1 });
+                    // The fill value is a Scalar held until the call returns: an implicit temporary can be finalised while libtorch
+                    // still reads it (seen once as a crash in Scalar::toFloat after hours of training).
+                    using Scalar lowest = float.MinValue.ToScalar();
+                    max = sequence.masked_fill(valid.logical_not().unsqueeze(2), lowest).amax(new long[] { 1 });
                 }
                 output = head.call(torch.cat(new[] { mean, max }, 1));
                 break;

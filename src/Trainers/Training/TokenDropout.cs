@@ -19,7 +19,9 @@ internal sealed record TokenDropout(double Rate, long ReplacementId, long FirstD
         if (Rate <= 0)
             return ids.alias();
         using var scope = torch.NewDisposeScope();
-        var drop = torch.rand(ids.shape, device: ids.device).lt(Rate).logical_and(ids.ge(FirstDroppableId));
-        return ids.masked_fill(drop, ReplacementId).MoveToOuterDisposeScope();
+        // Scalars held for the whole call (see RecurrentSequenceNetwork's pooling: implicit temporaries can be finalised mid-call).
+        using Scalar rate = Rate.ToScalar(), firstDroppable = FirstDroppableId.ToScalar(), replacement = ReplacementId.ToScalar();
+        var drop = torch.rand(ids.shape, device: ids.device).lt(rate).logical_and(ids.ge(firstDroppable));
+        return ids.masked_fill(drop, replacement).MoveToOuterDisposeScope();
     }
 }
