@@ -176,6 +176,14 @@ internal static class BenchJob
             var pair = TimePair(() => ensemble.Score(inputs, outputs), () => single.Score(inputs, outputs), Math.Max(3, repeats / 2));
             sweep[$"ensemble of {members} members / one member (time ratio)"] = Math.Round(Median(pair.A) / Median(pair.B), 3);
         }
+        // The same weights with ONNX's recurrent node per layer instead of the unrolled stack the trainer exports for small GRUs.
+        byte[] nodesOnnx = ForecastingOnnxExporter.Export(member.Forecasting! with { UnrolledSteps = false }, member.Weights, member.ExtraMetadata);
+        using (var single = new OnnxBatchScorer(onnx, options: new OnnxScoringOptions { BatchSize = bestBatch }))
+        using (var nodes = new OnnxBatchScorer(nodesOnnx, options: new OnnxScoringOptions { BatchSize = bestBatch }))
+        {
+            var pair = TimePair(() => nodes.Score(inputs, outputs), () => single.Score(inputs, outputs), Math.Max(3, repeats / 2));
+            sweep["recurrent nodes / the exported graph (time ratio; > 1: the unrolled stack is faster)"] = Math.Round(Median(pair.A) / Median(pair.B), 3);
+        }
 
         ranges["batched_vs_raw_ort"] = Range(scoring.B.Zip(scoring.A, (r, o) => r / o));
         ranges["batched_vs_mlnet_rowpath"] = Range(rowPathTimes.B.Zip(rowPathTimes.A, (r, o) => r / o));

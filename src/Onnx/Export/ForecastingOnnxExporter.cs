@@ -90,8 +90,9 @@ public static class ForecastingOnnxExporter
         for (int k = 0; k < description.Members; k++)
         {
             string prefix = description.MemberPrefix(k);
-            var stack = RecurrentStackEmitter.Emit(b, arch, weights, prefix + "rnn.", timeMajor);
-            string features = RecurrentStackEmitter.FinalStateFeatures(b, arch, stack);
+            string features = description.UnrolledSteps
+                ? UnrolledStackEmitter.FinalStateFeatures(b, arch, weights, prefix + "rnn.", timeMajor, description.Window)
+                : RecurrentStackEmitter.FinalStateFeatures(b, arch, RecurrentStackEmitter.Emit(b, arch, weights, prefix + "rnn.", timeMajor));
             var headWeight = weights.Get(prefix + "head.weight", description.Horizon, arch.OutputSize);
             var headBias = weights.Get(prefix + "head.bias", description.Horizon);
             string w = b.AddFloat(prefix + "head.weight", headWeight.Shape, headWeight.Data);
@@ -162,6 +163,8 @@ public static class ForecastingOnnxExporter
         m[OnnxMetadataKeys.SeasonalNaiveMembers] = RecurrentMetadata.Int(d.SeasonalMemberCount);
         if (d.NetworkWeight != 1)
             m[OnnxMetadataKeys.NetworkWeight] = RecurrentMetadata.Floats(new[] { d.NetworkWeight });
+        if (d.UnrolledSteps)
+            m[OnnxMetadataKeys.UnrolledSteps] = RecurrentMetadata.Bool(true);
         if (d.Interval is { } interval)
         {
             m[OnnxMetadataKeys.IntervalCoverage] = interval.Coverage.ToString("R", CultureInfo.InvariantCulture);

@@ -56,6 +56,18 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>A 1-D int64 initializer shared by name: added on first use, reused after (an error if the name holds other values).</summary>
+    public string SharedInt64Vector(string name, params long[] values)
+    {
+        var existing = _graph.Initializer.FirstOrDefault(t => t.Name == name);
+        if (existing is null)
+            return AddInt64Vector(name, values);
+        if (existing.DataType != (int)TensorProto.Types.DataType.Int64 || existing.Dims.Count != 1
+            || !System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(existing.RawData.Span).SequenceEqual(values))
+            throw new InvalidOperationException($"ONNX initializer '{name}' already holds other values than [{string.Join(", ", values)}].");
+        return name;
+    }
+
     /// <summary>Adds a rank-0 int64 initializer (Gather index, Range bounds).</summary>
     public string AddInt64Scalar(string name, long value) => AddInt64(name, Array.Empty<long>(), new[] { value });
 

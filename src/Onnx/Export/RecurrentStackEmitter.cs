@@ -63,31 +63,7 @@ internal static class RecurrentStackEmitter
 
         for (int layer = 0; layer < layers; layer++)
         {
-            int inSize = architecture.LayerInputSize(layer);
-            var w = new float[d * g * h * inSize];
-            var r = new float[d * g * h * h];
-            var b = new float[d * 2 * g * h];
-            for (int dir = 0; dir < d; dir++)
-            {
-                bool reverse = dir == 1;
-                var wih = weights.Get(prefix + RecurrentArchitecture.ParameterName("weight_ih", layer, reverse), g * h, inSize);
-                var whh = weights.Get(prefix + RecurrentArchitecture.ParameterName("weight_hh", layer, reverse), g * h, h);
-                GateOrder.TorchToOnnx(architecture.Cell, wih.Data, w.AsSpan(dir * g * h * inSize, g * h * inSize), h, inSize);
-                GateOrder.TorchToOnnx(architecture.Cell, whh.Data, r.AsSpan(dir * g * h * h, g * h * h), h, h);
-                if (architecture.HasBias)
-                {
-                    var bih = weights.Get(prefix + RecurrentArchitecture.ParameterName("bias_ih", layer, reverse), g * h);
-                    var bhh = weights.Get(prefix + RecurrentArchitecture.ParameterName("bias_hh", layer, reverse), g * h);
-                    // B is [Wb (all gates) ; Rb (all gates)] per direction, not interleaved per gate.
-                    GateOrder.TorchToOnnx(architecture.Cell, bih.Data, b.AsSpan(dir * 2 * g * h, g * h), h, 1);
-                    GateOrder.TorchToOnnx(architecture.Cell, bhh.Data, b.AsSpan(dir * 2 * g * h + g * h, g * h), h, 1);
-                }
-                // Without bias B stays zero: always emitting B avoids ONNX Runtime's historical no-bias code paths.
-            }
-
-            string wName = builder.AddFloat(LayerWeightName(layer, "W", prefix), new long[] { d, g * h, inSize }, w);
-            string rName = builder.AddFloat(LayerWeightName(layer, "R", prefix), new long[] { d, g * h, h }, r);
-            string bName = builder.AddFloat(LayerWeightName(layer, "B", prefix), new long[] { d, 2 * g * h }, b);
+            var (wName, rName, bName) = LayerTensors(builder, architecture, weights, prefix, layer);
 
             // Lower layers feed the next one through Y; Y_h/Y_c are read only where the head or the state outputs need them.
             // Outputs nobody reads are left unconnected ("" or dropped when trailing), so ONNX Runtime does not compute or copy them.
@@ -150,6 +126,43 @@ internal static class RecurrentStackEmitter
 
     /// <summary>Initializer name of layer <paramref name="layer"/>'s W, R or B tensor.</summary>
     public static string LayerWeightName(int layer, string tensor, string prefix = "rnn.") => $"{prefix}l{layer}.{tensor}";
+
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s ONNX W <c>[D, G·H, in]</c>, R <c>[D, G·H, H]</c> and B <c>[D, 2·G·H]</c> initializers, from PyTorch's
+    /// weights permuted to ONNX gate order (zero B for a network without bias). The one place these tensors are written, so the
+    /// importer reads the same names whichever way the stack is emitted.
+    /// </summary>
+    public static (string W, string R, string B) LayerTensors(OnnxGraphBuilder builder, RecurrentArchitecture architecture, WeightSet weights, string prefix, int layer)
+    {
+        int d = architecture.NumDirections, h = architecture.HiddenSize, g = architecture.GateCount;
+        int inSize = architecture.LayerInputSize(layer);
+        var w = new float[d * g * h * inSize];
+        var r = new float[d * g * h * h];
+        var b = new float[d * 2 * g * h];
+        for (int dir = 0; dir < d; dir++)
+        {
+            bool reverse = dir == 1;
+            var wih = weights.Get(prefix + RecurrentArchitecture.ParameterName("weight_ih", layer, reverse), g * h, inSize);
+            var whh = weights.Get(prefix + RecurrentArchitecture.ParameterName("weight_hh", layer, reverse), g * h, h);
+            GateOrder.TorchToOnnx(architecture.Cell, wih.Data, w.AsSpan(dir * g * h * inSize, g * h * inSize), h, inSize);
+            GateOrder.TorchToOnnx(architecture.Cell, whh.Data, r.AsSpan(dir * g * h * h, g * h * h), h, h);
+            if (architecture.HasBias)
+            {
+                var bih = weights.Get(prefix + RecurrentArchitecture.ParameterName("bias_ih", layer, reverse), g * h);
+                var bhh = weights.Get(prefix + RecurrentArchitecture.ParameterName("bias_hh", layer, reverse), g * h);
+                // B is [Wb (all gates) ; Rb (all gates)] per direction, not interleaved per gate.
+                GateOrder.TorchToOnnx(architecture.Cell, bih.Data, b.AsSpan(dir * 2 * g * h, g * h), h, 1);
+                GateOrder.TorchToOnnx(architecture.Cell, bhh.Data, b.AsSpan(dir * 2 * g * h + g * h, g * h), h, 1);
+            }
+            // Without bias B stays zero: always emitting B avoids ONNX Runtime's historical no-bias code paths.
+        }
+
+        string wName = builder.AddFloat(LayerWeightName(layer, "W", prefix), new long[] { d, g * h, inSize }, w);
+        string rName = builder.AddFloat(LayerWeightName(layer, "R", prefix), new long[] { d, g * h, h }, r);
+        string bName = builder.AddFloat(LayerWeightName(layer, "B", prefix), new long[] { d, 2 * g * h }, b);
+
+        return (wName, rName, bName);
+    }
 
     // Y is [seq, D, batch, H]; the next layer (and the head) want [seq, batch, D·H] with [fwd | bwd]. The width is given, not -1:
     // with zero steps (an empty sentence) there would be nothing to infer it from.

@@ -89,7 +89,7 @@ public static class OnnxModelImporter
             for (int k = 0; k < forecasting.Members; k++)
             {
                 string prefix = forecasting.MemberPrefix(k);
-                CheckRecurrentNodes(model.Graph, arch, prefix + "rnn.");
+                CheckRecurrentNodes(model.Graph, arch, prefix + "rnn.", forecasting.UnrolledSteps);
                 tensors.AddRange(RecurrentWeights(initializers, arch, prefix + "rnn."));
                 tensors.Add(Float(initializers, prefix + "head.weight", prefix + "head.weight", outputs, arch.OutputSize));
                 tensors.Add(Float(initializers, prefix + "head.bias", prefix + "head.bias", outputs));
@@ -103,7 +103,7 @@ public static class OnnxModelImporter
             for (int k = 0; k < sequence.Members; k++)
             {
                 string p = sequence.MemberPrefix(k);
-                CheckRecurrentNodes(model.Graph, arch, p + "rnn.");
+                CheckRecurrentNodes(model.Graph, arch, p + "rnn.", unrolled: false);
                 if (sequence.UsesEmbedding)
                     tensors.Add(Float(initializers, p + "embedding.weight", p + "embedding.weight", sequence.VocabularySize, sequence.EmbeddingSize));
                 if (sequence.CharacterFeatures is { } chars)
@@ -210,6 +210,7 @@ public static class OnnxModelImporter
             SeasonalNaiveMembers = m.ContainsKey(OnnxMetadataKeys.SeasonalNaiveMembers) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.SeasonalNaiveMembers) : null,
             Interval = ReadInterval(m, RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Horizon)),
             NetworkWeight = m.ContainsKey(OnnxMetadataKeys.NetworkWeight) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.NetworkWeight).Single() : 1f,
+            UnrolledSteps = m.ContainsKey(OnnxMetadataKeys.UnrolledSteps) && RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UnrolledSteps),
         };
     }
 
@@ -382,8 +383,19 @@ public static class OnnxModelImporter
         return new NamedTensor(torchName, shape, MemoryMarshal.Cast<byte, float>(bytes).ToArray());
     }
 
-    private static void CheckRecurrentNodes(GraphProto graph, RecurrentArchitecture arch, string prefix)
+    // Each layer's W must feed the recurrent node of the metadata's cell, or, in an unrolled stack, the Gather of its directions.
+    private static void CheckRecurrentNodes(GraphProto graph, RecurrentArchitecture arch, string prefix, bool unrolled)
     {
+        if (unrolled)
+        {
+            for (int layer = 0; layer < arch.NumLayers; layer++)
+            {
+                string w = RecurrentStackEmitter.LayerWeightName(layer, "W", prefix);
+                if (!graph.Node.Any(n => n.OpType == "Gather" && n.Input.Count > 0 && n.Input[0] == w))
+                    throw new InvalidDataException($"The unrolled ONNX graph never reads layer {layer}'s weights; the file is incomplete or was modified.");
+            }
+            return;
+        }
         string op = arch.Cell switch
         {
             RecurrentCellKind.Lstm => "LSTM",

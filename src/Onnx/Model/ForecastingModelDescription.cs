@@ -45,6 +45,13 @@ public sealed record ForecastingModelDescription(
     /// </summary>
     public float NetworkWeight { get; init; } = 1f;
 
+    /// <summary>
+    /// Emit the recurrent stack step by step as plain ONNX ops (<c>Gemm</c>, <c>Sigmoid</c>, <c>Tanh</c>, ...) over the fixed window instead
+    /// of one LSTM/GRU/RNN node per layer: the same numbers (to float rounding), about twice the windows per second on ONNX Runtime's
+    /// CPU provider for small states and short windows (docs/PERFORMANCE.md). The W/R/B initializers are the same either way. Default false.
+    /// </summary>
+    public bool UnrolledSteps { get; init; }
+
     /// <summary>The prediction interval's offsets, or null for a graph without interval outputs.</summary>
     public ForecastIntervalOffsets? Interval { get; init; }
 

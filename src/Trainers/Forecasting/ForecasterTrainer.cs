@@ -287,6 +287,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             Members = o.EnsembleSize,
             Interval = interval,
             NetworkWeight = networkWeight,
+            UnrolledSteps = UnrollsSteps(architecture),
         };
         var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
         {
@@ -328,4 +329,11 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             d[i] = a[i] - b[i];
         return d;
     }
+
+    /// <summary>
+    /// Whether the exported graph unrolls the stack over the window: for GRU cells up to 64 hidden units, where ONNX Runtime's GRU kernel
+    /// is the bottleneck (1.2-1.9x the windows per second measured with the unrolled graph); LSTM graphs keep ONNX's LSTM node, which
+    /// was as fast or faster (0.6-1.0x unrolled), as do RNN cells (not measured). docs/PERFORMANCE.md has the table.
+    /// </summary>
+    internal static bool UnrollsSteps(RecurrentArchitecture architecture) => architecture.Cell == RecurrentCellKind.Gru && architecture.HiddenSize <= 64;
 }
