@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetRnn.Transforms;
@@ -85,15 +84,7 @@ internal sealed class RaggedScoredDataView : ReadAheadScoredDataView
                 _featureGetter(ref _row);
                 var values = _row.DenseValues().ToArray();
                 if (_lengthGetter is not null)
-                {
-                    double length = _lengthGetter();
-                    int available = values.Length / features;
-                    if (!(length >= 1 && length <= available && length == Math.Floor(length)))
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                            $"Row {_ahead.Position}: the length column '{_parent._length!.Value.Name}' is {length}, but the feature vector '{_parent._feature.Name}' holds " +
-                            $"{available} step(s); a length must be a whole number from 1 to {available}."));
-                    values = values[..((int)length * features)];
-                }
+                    values = values[..(StepLengths.Require(_lengthGetter(), values.Length / features, _ahead.Position, _parent._length!.Value.Name, _parent._feature.Name) * features)];
                 _rows[Count] = values;
                 _aheadId(ref _ids[Count]);
                 Count++;

@@ -121,7 +121,7 @@ public sealed class SequenceModelTransformer : ITransformer, IDisposable
             data = steps[i].Transform(data);
         // The scorer adds the column ML.NET's OnnxTransformer would (same name and shape), so the fitted steps after it apply unchanged.
         data = _raggedScorers is not null
-            ? _raggedScorers.Get(options, this).TransformLikeOnnxTransformer(data, SequenceOnnxNames.Input, LengthColumnName, MainOutput(Kind))
+            ? _raggedScorers.Get(options, this).TransformLikeOnnxTransformer(data, FeatureColumnName, LengthColumnName, MainOutput(Kind))
             : _batchScorers!.Get(options, this).TransformLikeOnnxTransformer(data, SequenceOnnxNames.Input, MainOutput(Kind));
         for (int i = onnxAt + 1; i < steps.Length; i++)
             data = steps[i].Transform(data);

@@ -130,7 +130,7 @@ internal sealed record SequenceRows(float[][] Rows, float[] Labels, int Width, b
                     $"Each row needs at least one step, and each step all its features: drop empty rows and check FeaturesPerStep."));
             int steps = values / o.FeaturesPerStep;
             if (lengthGetter is not null)
-                steps = ValidLength(lengthGetter(), steps, row, o);
+                steps = StepLengths.Require(lengthGetter(), steps, row, o.LengthColumnName!, o.FeatureColumnName);
             var rowValues = new float[steps * o.FeaturesPerStep];
             int at = 0;
             foreach (var value in buffer.DenseValues())
@@ -148,16 +148,5 @@ internal sealed record SequenceRows(float[][] Rows, float[] Labels, int Width, b
         }
         bool anyLength = width == 0 || lengthColumn is not null;
         return new SequenceRows(rows.ToArray(), labels.ToArray(), width, anyLength, kind, names, skipped);
-    }
-
-    /// <summary>Checks a row's length against the steps its vector holds.</summary>
-    /// <exception cref="ArgumentException">The length is not a whole number from 1 to <paramref name="available"/>; the message names the row and both numbers.</exception>
-    internal static int ValidLength(double length, int available, long row, SequenceModelOptions o)
-    {
-        if (!(length >= 1 && length <= available && length == Math.Floor(length)))
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Row {row}: the length column '{o.LengthColumnName}' is {length}, but the row's feature vector '{o.FeatureColumnName}' holds {available} step(s) of " +
-                $"{o.FeaturesPerStep} value(s); a length must be a whole number from 1 to {available}."));
-        return (int)length;
     }
 }

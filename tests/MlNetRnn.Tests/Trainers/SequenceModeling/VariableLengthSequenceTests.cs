@@ -197,7 +197,7 @@ public sealed class VariableLengthSequenceTests : IClassFixture<CroppedDigitsFix
         var badView = keyer.Transform(ml.Data.LoadFromEnumerable(bad));
         var scoring = Assert.ThrowsAny<Exception>(() => fromZeros.TransformBatched(badView).GetColumn<float[]>("Score").ToArray());
         // ML.NET's cursor set wraps the view's exception; the message travels inside.
-        Assert.Contains("Row 2: the length column 'Steps' is 9", scoring.ToString());
+        Assert.Contains("Row 2: the length column 'Steps' is 9, but the row's feature vector 'Features' holds 8 step(s)", scoring.ToString());
         // ML.NET's row path leaves the check to ONNX Runtime, whose message names the lengths and the steps but not the row.
         var rowPath = Assert.ThrowsAny<Exception>(() => fromZeros.Transform(badView).GetColumn<float[]>("Score").ToArray());
         Assert.Contains("sequence_lens", rowPath.ToString());
