@@ -85,14 +85,15 @@ public static class ForecastingOnnxExporter
         }
 
         string steps = b.Op("Unsqueeze", "input.steps", new[] { networkInput, RecurrentStackEmitter.ConstAxes(b, 2) });
-        string timeMajor = b.Op("Transpose", "input.time_major", new[] { steps }, IntsAttribute("perm", 1, 0, 2));
+        // The recurrent nodes read time-major input; the unrolled stack reads the batch-major steps as they are.
+        string? timeMajor = description.UnrolledSteps ? null : b.Op("Transpose", "input.time_major", new[] { steps }, IntsAttribute("perm", 1, 0, 2));
         var memberOutputs = new string[description.Members];
         for (int k = 0; k < description.Members; k++)
         {
             string prefix = description.MemberPrefix(k);
             string features = description.UnrolledSteps
-                ? UnrolledStackEmitter.FinalStateFeatures(b, arch, weights, prefix + "rnn.", timeMajor, description.Window)
-                : RecurrentStackEmitter.FinalStateFeatures(b, arch, RecurrentStackEmitter.Emit(b, arch, weights, prefix + "rnn.", timeMajor));
+                ? UnrolledStackEmitter.FinalStateFeatures(b, arch, weights, prefix + "rnn.", steps, description.Window)
+                : RecurrentStackEmitter.FinalStateFeatures(b, arch, RecurrentStackEmitter.Emit(b, arch, weights, prefix + "rnn.", timeMajor!));
             var headWeight = weights.Get(prefix + "head.weight", description.Horizon, arch.OutputSize);
             var headBias = weights.Get(prefix + "head.bias", description.Horizon);
             string w = b.AddFloat(prefix + "head.weight", headWeight.Shape, headWeight.Data);

@@ -48,4 +48,18 @@ public sealed class UnrolledStackTests
         foreach (var tensor in weights.Tensors)
             Assert.Equal(tensor.Data, imported.Weights.Get(tensor.Name, tensor.Shape).Data);
     }
+    [Fact]
+    public void AGruStepAfterTheFirstRunsTenOpsWithItsInputAlreadySplitOff()
+    {
+        // The projected inputs of all steps come from one MatMul and one Split, and both biases of z and r ride in the projection,
+        // so a step is two Gemms (z and r with the step's input as C; the candidate's state part), Sigmoid, Split, Mul, Add, Tanh,
+        // and Sub, Mul, Add for the update: no per-step Gather of the input and no separate bias Add.
+        var arch = new RecurrentArchitecture(RecurrentCellKind.Gru, 1, 16, 1, false);
+        var description = new ForecastingModelDescription(arch, 12, 1, new SeriesScaler(SeriesScalingKind.Standard, log: true, center: 5f, scale: 1f), true) { UnrolledSteps = true };
+        var graph = MlNetRnn.Onnx.Protobuf.ModelProto.Parser.ParseFrom(ForecastingOnnxExporter.Export(description, RandomWeights.Create(arch, 1, seed: 3))).Graph;
+        var step = graph.Node.Where(n => n.Output.All(o => o.Contains("l0.fwd.t5.", StringComparison.Ordinal))).Select(n => n.OpType).OrderBy(t => t, StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { "Add", "Add", "Gemm", "Gemm", "Mul", "Mul", "Sigmoid", "Split", "Sub", "Tanh" }, step);
+        Assert.Single(graph.Node, n => n.OpType == "Split" && n.Output.Count == 24);
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Transpose" && n.Input[0] == "input.steps");
+    }
 }
