@@ -60,7 +60,7 @@ internal static class ClassifyJob
         console.MarkupLine($"[bold]mlnet-rnn classify[/]: {Markup.Escape(data.Source)}, {rows.Length} texts ({(binary ? "binary" : $"{classes.Length} classes")}); " +
                            $"{s.Splits} split(s) of {firstTrain.Length} train / {firstTest.Length} scored (seeds {s.Seed}..{s.Seed + s.Splits - 1}), scored on {Markup.Escape(evaluation)}.");
         console.MarkupLine(Markup.Escape($"{(s.Members > 1 ? $"{s.Members} x " : "")}{s.Cell}, hidden {s.Hidden}, embedding {embedding}{(vectors is null ? " (no pretrained vectors)" : $" from {vectors.Source.Trim('\'')} ({s.VectorTraining})")}, " +
-                                         $"{s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, pooling {s.Pooling}{(s.Wide ? " + wide part" : "")}, dropout {s.Dropout}, max length {s.MaxLength}, device {s.Device}."));
+                                         $"{s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, pooling {s.Pooling}{(s.Wide ? " + wide part" : "")}{(s.Ngrams ? " + n-gram naive Bayes part" : "")}, dropout {s.Dropout}, max length {s.MaxLength}, device {s.Device}."));
 
         var splitRows = new List<ClassifySplitRow>();
         TextClassifierTransformer? model = null;
@@ -99,6 +99,7 @@ internal static class ClassifyJob
                     SecondBaselineAccuracy = Round(second.Accuracy), SecondBaselineAuc = Round(second.Auc), SecondBaselineF1 = Round(second.F1),
                     EpochsRun = history.EpochsRun, BestEpoch = history.BestEpoch, ResumedEpochs = history.ResumedEpochs,
                     TrainSeconds = Math.Round(history.Duration.TotalSeconds, 3),
+                    NgramWeight = fitted.NgramWeight, NgramNetworkScale = fitted.NgramNetworkScale,
                 });
                 console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                     $"split {k + 1}/{s.Splits} (seed {seed}): accuracy {ours.Accuracy:F3} (SDCA {first.Accuracy:F3}, perceptron {second.Accuracy:F3}), {history.EpochsRun} epochs, {history.Duration.TotalSeconds:F1} s"));
@@ -206,7 +207,7 @@ internal static class ClassifyJob
                     Cell = s.Cell, HiddenSize = s.Hidden, NumberOfLayers = s.Layers, Bidirectional = s.Bidirectional, Dropout = s.Dropout,
                     Pooling = s.Pooling, WideTokens = s.Wide, WordDropout = s.WordDropout, WordVectorVocabulary = s.VectorVocabulary, EnsembleSize = s.Members, MaskedPadding = !s.Packed, MaxLength = s.MaxLength, Epochs = s.Epochs, Seed = seed, Device = s.Device,
                     WordVectors = vectors, WordVectorTraining = s.VectorTraining, WordVectorLearningRateScale = s.VectorLearningRateScale,
-                    WordVectorFrozenEpochs = s.VectorFrozenEpochs,
+                    WordVectorFrozenEpochs = s.VectorFrozenEpochs, NgramNaiveBayes = s.Ngrams, NgramWeight = s.NgramWeight,
                     CheckpointDirectory = checkpoint, Resume = s.Checkpoint.Resume, InferenceDevice = s.Device,
                     CancellationToken = cancellationToken,
                     Progress = new SynchronousProgress<TrainingProgress>(p =>

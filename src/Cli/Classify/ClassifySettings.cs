@@ -28,6 +28,10 @@ internal sealed record ClassifySettings
     public SequencePooling Pooling { get; init; } = SequencePooling.MeanMax;
     public double Dropout { get; init; } = 0.3;
     public bool Wide { get; init; }
+    /// <summary>Add the n-gram naive Bayes part (<see cref="TextClassifierOptions.NgramNaiveBayes"/>; on by default, chosen with --tuning).</summary>
+    public bool Ngrams { get; init; } = true;
+    /// <summary>The n-gram part's weight; null chooses it on the validation texts.</summary>
+    public double? NgramWeight { get; init; }
     // Five networks from consecutive seeds, averaged in one graph: chosen with --tuning (inner splits: 0.854 vs 0.846 accuracy with
     // the GloVe vectors, 0.782 vs 0.729 without); about 45 s per split on 2 cores instead of 9.
     public int Members { get; init; } = 5;

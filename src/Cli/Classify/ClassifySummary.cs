@@ -68,4 +68,8 @@ internal sealed record ClassifySplitRow
     [JsonPropertyName("best_epoch")] public int BestEpoch { get; init; }
     [JsonPropertyName("resumed_epochs")] public int ResumedEpochs { get; init; }
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
+    /// <summary>The n-gram part's weight (given, or chosen on the validation texts; 0: chosen off); null without one.</summary>
+    [JsonPropertyName("ngram_weight")] public double? NgramWeight { get; init; }
+    /// <summary>What the networks' logits were multiplied by next to the n-gram part; null without one.</summary>
+    [JsonPropertyName("ngram_network_scale")] public double? NgramNetworkScale { get; init; }
 }

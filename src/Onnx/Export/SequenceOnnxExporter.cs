@@ -48,6 +48,8 @@ public static class SequenceOnnxExporter
             return b.Op("Reshape", "lengths.flat", new[] { column, b.AddInt64Vector("const.lengths_shape", -1) });
         }
         string? characterIds = null;
+        // The n-gram part reads the token strings and lengths as they come in; it truncates them itself and has no begin token.
+        string? ngramTokens = null, ngramLengths = null;
         string? DeclareCharacters() => description.CharacterFeatures is { } chars ? CharacterIds(b, chars) : null;
         if (description.UsesEmbedding)
         {
@@ -65,6 +67,7 @@ public static class SequenceOnnxExporter
                 };
                 b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { text }, new[] { b.Unique("tokens.ids") }, encoder);
                 ids = "tokens.ids";
+                (ngramTokens, ngramLengths) = (text, lengths);
             }
             else
             {
@@ -133,6 +136,8 @@ public static class SequenceOnnxExporter
         for (int k = 0; k < description.Members; k++)
             (memberLogits[k], stack) = MemberLogits(b, description, weights, description.MemberPrefix(k), timeMajor, timeIds, characterIds, lengths, h0, c0);
         string y = description.Members == 1 ? memberLogits[0] : b.Op("Mean", "ensemble.mean", memberLogits);
+        if (description.Ngrams is { } ngramPart)
+            y = b.Op("Add", "ngrams.added", new[] { NetworkScale(b, weights, y), NgramLogits(b, ngramPart, weights, description.OutputSize, ngramTokens!, ngramLengths, description.MaxSteps) });
 
         object[] outShape = everyStep ? new object[] { "batch", "seq", outputs } : new object[] { "batch", outputs };
         switch (description.Activation)
@@ -357,6 +362,78 @@ public static class SequenceOnnxExporter
         return b.Op("Div", output, new[] { sum, b.Op("Unsqueeze", prefix + ".count", new[] { lenF, ConstAxes(b, 1) }) });
     }
 
+    // The n-gram part: each token's row (its word's index, or the zero row), each adjacent pair's row (through the pair keys), summed
+    // over the valid tokens and pairs of [batch, seq] strings, plus the bias: [batch, outputs].
+    private static string NgramLogits(OnnxGraphBuilder b, NgramPart part, WeightSet weights, int outputs, string tokens, string? lengths, int maxSteps)
+    {
+        var table = weights.Get("ngrams.weight", part.Rows, outputs);
+        var bias = weights.Get("ngrams.bias", outputs);
+        string rows = b.AddFloat("ngrams.weight", table.Shape, table.Data);
+        if (maxSteps > 0)
+        {
+            tokens = b.Op("Slice", "ngrams.tokens", new[] { tokens, ConstAxes(b, 0), ConstAxes(b, maxSteps), ConstAxes(b, 1) });
+            if (lengths is not null)
+                lengths = b.Op("Min", "ngrams.lengths", new[] { lengths, b.AddInt32Vector("ngrams.max_steps", maxSteps) });
+        }
+        var words = new[]
+        {
+            StringsAttribute("keys_strings", part.Words.ToArray()),
+            IntsAttribute("values_int64s", Enumerable.Range(0, part.Words.Count).Select(i => (long)i).ToArray()),
+            IntAttribute("default_int64", part.UnseenRow),
+        };
+        b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { tokens }, new[] { b.Unique("ngrams.word_rows") }, words);
+        string wordRows = "ngrams.word_rows";
+
+        // Pairs: key = left × Rows + right over adjacent steps, then the key's row (the zero row for a pair without one).
+        string left = b.Op("Slice", "ngrams.left", new[] { wordRows, ConstAxes(b, 0), ConstAxes(b, -1), ConstAxes(b, 1) });
+        string right = b.Op("Slice", "ngrams.right", new[] { wordRows, ConstAxes(b, 1), ConstAxes(b, long.MaxValue), ConstAxes(b, 1) });
+        string keys = b.Op("Add", "ngrams.pair_keys", new[] { b.Op("Mul", "ngrams.left_scaled", new[] { left, b.AddInt64("ngrams.key_scale", Array.Empty<long>(), new long[] { part.Rows }) }), right });
+        var pairs = new[]
+        {
+            IntsAttribute("keys_int64s", part.BigramKeys.ToArray()),
+            IntsAttribute("values_int64s", Enumerable.Range(part.Words.Count, part.BigramKeys.Count).Select(i => (long)i).ToArray()),
+            IntAttribute("default_int64", part.UnseenRow),
+        };
+        string pairRows = b.Unique("ngrams.pair_rows");
+        if (part.BigramKeys.Count > 0)
+            b.AddNode("ai.onnx.ml", "LabelEncoder", new[] { keys }, new[] { pairRows }, pairs);
+        else
+            pairRows = b.Op("Where", pairRows, new[] { b.Op("Equal", "ngrams.no_pairs", new[] { keys, keys }), b.AddInt64("ngrams.unseen_row", Array.Empty<long>(), new long[] { part.UnseenRow }), keys });
+
+        string wordSum = NgramSum(b, b.Op("Gather", "ngrams.word_values", new[] { rows, wordRows }, IntAttribute("axis", 0)), lengths, 0, "ngrams.words");
+        string pairSum = NgramSum(b, b.Op("Gather", "ngrams.pair_values", new[] { rows, pairRows }, IntAttribute("axis", 0)), lengths, 1, "ngrams.pairs");
+        string sum = b.Op("Add", "ngrams.sum", new[] { wordSum, pairSum });
+        return b.Op("Add", "ngrams.logits", new[] { sum, b.AddFloat("ngrams.bias", bias.Shape, bias.Data) });
+    }
+
+    // The networks' mean logits times ngrams.network_scale [1], chosen with the n-gram part's weight.
+    private static string NetworkScale(OnnxGraphBuilder b, WeightSet weights, string logits)
+    {
+        var scale = weights.Get("ngrams.network_scale", 1);
+        return b.Op("Mul", "ngrams.network_scaled", new[] { logits, b.AddFloat("ngrams.network_scale", scale.Shape, scale.Data) });
+    }
+
+    // Sum over the steps of [batch, steps, outputs] values whose step is valid: step t counts when t < length − shortfall (a pair
+    // at t needs the token at t + 1). Without lengths every step counts.
+    private static string NgramSum(OnnxGraphBuilder b, string values, string? lengths, int shortfall, string p)
+    {
+        if (lengths is null)
+            return b.Op("ReduceSum", p + ".sum", new[] { values, ConstAxes(b, 1) }, IntAttribute("keepdims", 0));
+        string shape = b.Op("Shape", p + ".shape", new[] { values });
+        string steps = b.Op("Gather", p + ".steps", new[] { shape, b.SharedInt64Scalar("const.one", 1) }, IntAttribute("axis", 0));
+        string range = b.Op("Range", p + ".range", new[] { b.SharedInt64Scalar("const.zero", 0), steps, "const.one" });
+        string limit = b.Op("Cast", p + ".lengths64", new[] { lengths }, IntAttribute("to", (long)TensorProto.Types.DataType.Int64));
+        if (shortfall > 0)
+            limit = b.Op("Sub", p + ".limit", new[] { limit, b.SharedInt64Scalar("const.one", 1) });
+        string mask = b.Op("Less", p + ".mask", new[]
+        {
+            b.Op("Unsqueeze", p + ".range_row", new[] { range, ConstAxes(b, 0) }),
+            b.Op("Unsqueeze", p + ".limit_col", new[] { limit, ConstAxes(b, 1) }),
+        });
+        string maskF = b.Op("Unsqueeze", p + ".mask_3d", new[] { b.Op("Cast", p + ".mask_f", new[] { mask }, IntAttribute("to", (long)TensorProto.Types.DataType.Float)), ConstAxes(b, 2) });
+        return b.Op("ReduceSum", p + ".sum", new[] { b.Op("Mul", p + ".masked", new[] { values, maskF }), ConstAxes(b, 1) }, IntAttribute("keepdims", 0));
+    }
+
     // Element-wise maximum over the valid steps of [seq, batch, D·H]; padded steps are replaced by the lowest float first.
     private static string MaxFeatures(OnnxGraphBuilder b, string sequence, string? mask, string p)
     {
@@ -404,6 +481,11 @@ public static class SequenceOnnxExporter
             m[OnnxMetadataKeys.PredictedIndex] = "true";
         if (d.WideTokens)
             m[OnnxMetadataKeys.WideTokens] = "true";
+        if (d.Ngrams is { } ngrams)
+        {
+            m[OnnxMetadataKeys.NgramWords] = Transforms.Text.Vocabulary.FromTokens(ngrams.Words).ToJson();
+            m[OnnxMetadataKeys.NgramBigramKeys] = string.Join(",", ngrams.BigramKeys.Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        }
         if (d.CharacterFeatures is { } chars)
         {
             m[OnnxMetadataKeys.CharacterCodePoints] = System.Text.Json.JsonSerializer.Serialize(chars.CodePoints);
@@ -457,6 +539,7 @@ public static class SequenceOnnxExporter
             $"{(a.Bidirectional ? "bidirectional" : "unidirectional")}{(a.HasBias ? string.Empty : ", no bias")}; " +
             $"{SequenceModelDescription.ActivationName(d.Activation)} head with {d.OutputSize} output(s) on {SequenceModelDescription.PoolingName(d.Pooling)}" +
             $"{(d.WideTokens ? " plus a wide bag-of-tokens part" : string.Empty)}{(d.Members > 1 ? $"; the mean of {d.Members} members' logits" : string.Empty)}" +
+            $"{(d.Ngrams is { } ngrams ? $"; plus an n-gram part over {ngrams.Words.Count} words and {ngrams.BigramKeys.Count} word pairs" : string.Empty)}" +
             $"{(d.CharacterFeatures is { } c ? $"; spelling features of {c.Filters} filters over '{SequenceOnnxNames.TokenCharacters}' code points" : string.Empty)}" +
             $"{(d.OutputLabels is null ? string.Empty : $"; '{SequenceOnnxNames.PredictedLabel}' names the arg-max class")}" +
             $"{(d.UsesLengths ? $"; int32 'lengths' input{(d.LengthsColumnShape ? " [batch, 1]" : string.Empty)}" : string.Empty)}{(d.ExposesState ? "; state in (h0/c0) and out (h_n/c_n)" : string.Empty)}.");

@@ -130,6 +130,12 @@ public static class OnnxModelImporter
                 if (sequence.WideTokens)
                     tensors.Add(Float(initializers, p + "wide.weight", p + "wide.weight", sequence.VocabularySize, outputs));
             }
+            if (sequence.Ngrams is { } ngrams)
+            {
+                tensors.Add(Float(initializers, "ngrams.weight", "ngrams.weight", ngrams.Rows, outputs));
+                tensors.Add(Float(initializers, "ngrams.bias", "ngrams.bias", outputs));
+                tensors.Add(Float(initializers, "ngrams.network_scale", "ngrams.network_scale", 1));
+            }
         }
 
         var extra = model.MetadataProps
@@ -277,6 +283,7 @@ public static class OnnxModelImporter
             BeginTokenId = m.ContainsKey(OnnxMetadataKeys.BeginTokenId) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.BeginTokenId) : -1,
             PredictedIndexOutput = m.TryGetValue(OnnxMetadataKeys.PredictedIndex, out var pi) && pi == "true",
             WideTokens = m.TryGetValue(OnnxMetadataKeys.WideTokens, out var wide) && wide == "true",
+            Ngrams = m.ContainsKey(OnnxMetadataKeys.NgramWords) ? ReadNgrams(m) : null,
             CharacterFeatures = m.ContainsKey(OnnxMetadataKeys.CharacterCodePoints) ? ReadCharacterFeatures(m) : null,
             OutputLabels = m.ContainsKey(OnnxMetadataKeys.OutputLabels) ? ReadStrings(m, OnnxMetadataKeys.OutputLabels) : null,
             Members = m.ContainsKey(OnnxMetadataKeys.SequenceMembers) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.SequenceMembers) : 1,
@@ -300,6 +307,19 @@ public static class OnnxModelImporter
     }
 
     private static IReadOnlyList<string> ReadTokenStrings(IReadOnlyDictionary<string, string> m) => ReadStrings(m, OnnxMetadataKeys.TokenStrings);
+
+    private static NgramPart ReadNgrams(IReadOnlyDictionary<string, string> m)
+    {
+        string keys = RecurrentMetadata.Require(m, OnnxMetadataKeys.NgramBigramKeys);
+        var parsed = new List<long>();
+        foreach (string item in keys.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!long.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out long key))
+                throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.NgramBigramKeys}' holds '{item}', which is not a pair key (a non-negative integer).");
+            parsed.Add(key);
+        }
+        return new NgramPart(ReadStrings(m, OnnxMetadataKeys.NgramWords), parsed);
+    }
 
     private static IReadOnlyList<string> ReadStrings(IReadOnlyDictionary<string, string> m, string key)
     {

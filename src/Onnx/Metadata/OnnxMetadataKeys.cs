@@ -114,6 +114,12 @@ public static class OnnxMetadataKeys
 
     /// <summary><c>"true"</c> when the head adds a wide part: the mean over each row's valid tokens of a learned per-token weight vector (<c>wide.weight</c>, <c>[vocabulary, outputs]</c>).</summary>
     public const string WideTokens = "head.wide_tokens";
+
+    /// <summary>The words of the n-gram part added to the logits (<see cref="Model.NgramPart.Words"/>), a JSON array of strings in row order; absent without one.</summary>
+    public const string NgramWords = "head.ngram_words";
+
+    /// <summary>The word-pair keys of the n-gram part (<see cref="Model.NgramPart.BigramKeys"/>), comma-separated in row order; present with <see cref="NgramWords"/>.</summary>
+    public const string NgramBigramKeys = "head.ngram_bigram_keys";
     /// <summary>Code points of the character features' alphabet, a JSON array (character id i + 2).</summary>
     public const string CharacterCodePoints = "chars.code_points";
     /// <summary>Width of the character embedding.</summary>

@@ -41,6 +41,12 @@ public sealed record SequenceModelDescription
     public bool WideTokens { get; init; }
 
     /// <summary>
+    /// A bag-of-unigrams-and-bigrams part added to the logits after the networks' mean (<see cref="NgramPart"/>: its own word list,
+    /// weights <c>ngrams.weight</c> and <c>ngrams.bias</c>), or null for none. Needs token strings and a pooled head.
+    /// </summary>
+    public NgramPart? Ngrams { get; init; }
+
+    /// <summary>
     /// Networks averaged by the graph, 1 to 100: each member has its own embedding, stack, head (and wide part), with weights
     /// prefixed <c>member{k}.</c>; the graph averages their head values (logits) before the activation. Pooled heads without
     /// exposed state only. Default 1.
@@ -190,6 +196,12 @@ public sealed record SequenceModelDescription
             throw new ArgumentException("An ensemble averages pooled heads: it cannot expose states or score every step.");
         if (WideTokens && (!UsesEmbedding || Pooling == SequencePooling.EveryStep))
             throw new ArgumentException("A wide bag-of-tokens part needs token input and a pooled head (not every step).");
+        if (Ngrams is { } ngrams)
+        {
+            if (TokenStrings is null || Pooling == SequencePooling.EveryStep || ExposesState)
+                throw new ArgumentException("An n-gram part reads token strings and adds to a pooled head (not every step, no exposed state).");
+            ngrams.Validate();
+        }
         if (InputScaling is not null)
         {
             if (UsesEmbedding)

@@ -110,6 +110,24 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
     /// </summary>
     public bool WideTokens { get; set; }
 
+    /// <summary>
+    /// Adds an n-gram part to the head: multinomial naive Bayes over the text's words and adjacent word pairs (every training word,
+    /// not only the embedding's vocabulary), counted on the training texts and added to the networks' logits inside the same ONNX
+    /// graph, with a weight and a scale of the networks' logits chosen on the validation texts (weight 0 leaves it out). It costs
+    /// no training time. Default true (on inner validation splits of the review sentences, one network without word vectors: 0.799
+    /// accuracy against 0.731; five networks with GloVe vectors: 0.856 against 0.854). Ignored when no training text has a word.
+    /// </summary>
+    public bool NgramNaiveBayes { get; set; } = true;
+
+    /// <summary>
+    /// Weight of the n-gram part's logits, in [0, 10]; null (the default) chooses it from 0, 0.1, 0.2, 0.3, 0.5, 0.7 and 1 by the
+    /// cross-entropy on the validation texts (<see cref="NgramFallbackWeight"/> when <c>ValidationFraction</c> is 0).
+    /// </summary>
+    public double? NgramWeight { get; set; }
+
+    /// <summary>The n-gram part's weight when it is not given and there are no validation texts to choose it on.</summary>
+    public const double NgramFallbackWeight = 0.3;
+
     /// <summary>Receives one report per epoch (losses are cross-entropy). Default null.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
@@ -128,6 +146,7 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
         Require(EnsembleSize >= 1 && EnsembleSize <= 20, nameof(EnsembleSize), EnsembleSize, "between 1 and 20");
         Require(WordDropout >= 0 && WordDropout <= 0.5, nameof(WordDropout), WordDropout, "in [0, 0.5]");
         Require(WordVectorVocabulary >= 0, nameof(WordVectorVocabulary), WordVectorVocabulary, ">= 0");
+        Require(NgramWeight is null || (NgramWeight >= 0 && NgramWeight <= 10), nameof(NgramWeight), NgramWeight, "null (chosen on the validation texts) or in [0, 10]");
         Require(WordVectorFrozenEpochs >= 0, nameof(WordVectorFrozenEpochs), WordVectorFrozenEpochs, ">= 0");
         if (WordVectors is { } vectors && EmbeddingSize != vectors.Dimension)
             throw new ArgumentException($"EmbeddingSize is {EmbeddingSize}, but the word vectors from {vectors.Source} have {vectors.Dimension} values per word. " +

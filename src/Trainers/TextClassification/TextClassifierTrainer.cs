@@ -131,12 +131,14 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         var heldIds = heldRows.Select(i => Encode(tokens[i])).ToArray();
         var checkpoints = session.Checkpoints(FitSession.DataDigest(trainIds.Concat(validationIds), trainLabels.Concat(validationLabels).ToArray()));
         string? vectorsLine = null;
-        var (history, weights, torchProbabilities) = session.Train(device =>
+        (double NetworkScale, double Weight)? ngram = null;
+        var (history, networkWeights, heldLogits, validationLogits) = session.Train(device =>
         {
             // One network per member (seeds s, s+1, ...), each with its own early stopping; the graph averages their logits.
             var single = network with { Members = 1 };
             var memberWeights = new List<NamedTensor>();
             var logitSum = new float[heldIds.Length * outputs];
+            var validationSum = new float[o.NgramNaiveBayes && o.NgramWeight is null ? validationIds.Length * outputs : 0];
             TrainingHistory? first = null;
             var duration = TimeSpan.Zero;
             for (int k = 0; k < o.EnsembleSize; k++)
@@ -167,12 +169,52 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
                 var logits = FitSession.OnCpu(model, device, o.Dropout, cpu => TextClassifierTrainingLoop.PredictLogits(cpu, torch.CPU, heldIds, o.BatchSize, PadId));
                 for (int i = 0; i < logits.Length; i++)
                     logitSum[i] += logits[i];
+                if (validationSum.Length > 0)
+                {
+                    var validation = FitSession.OnCpu(model, device, o.Dropout, cpu => TextClassifierTrainingLoop.PredictLogits(cpu, torch.CPU, validationIds, o.BatchSize, PadId));
+                    for (int i = 0; i < validation.Length; i++)
+                        validationSum[i] += validation[i];
+                }
                 memberWeights.AddRange(EnsembleWeights.Named(model.ExportWeights(), o.EnsembleSize, k));
             }
             // The history shown is the first member's (each member stops on its own); the duration is the whole ensemble's.
             var combined = new TrainingHistory(first!.TrainLoss, first.ValidationLoss, first.BestEpoch, first.StoppedEarly, duration, first.RefitTrainLoss, first.ResumedEpochs);
-            return (combined, new WeightSet(memberWeights), Activate(logitSum, o.EnsembleSize, outputs, binary));
+            return (combined, new WeightSet(memberWeights), Mean(logitSum, o.EnsembleSize), Mean(validationSum, o.EnsembleSize));
         });
+
+        // 3b. The n-gram part: naive Bayes counted on the training texts, weighted by what the validation texts prefer.
+        var weights = networkWeights;
+        if (o.NgramNaiveBayes && trainRows.Any(i => tokens[i].Length > 0))
+        {
+            var bayes = NgramNaiveBayes.Fit(trainRows.Select(i => tokens[i]).ToArray(), trainLabels, binary ? 2 : labelNames.Length, binary, o.MaxLength);
+            double weight = o.NgramWeight ?? TextClassifierOptions.NgramFallbackWeight, networkScale = 1;
+            if (o.NgramWeight is null && validationLabels.Length > 0)
+            {
+                var choice = NgramNaiveBayes.ChooseWeights(validationLogits, bayes.Logits(validationRows.Select(i => tokens[i]).ToArray(), o.MaxLength), validationLabels, binary, outputs);
+                (networkScale, weight) = (choice.NetworkScale, choice.Weight);
+                session.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"n-gram part: {bayes.Part.Words.Count} words, {bayes.Part.BigramKeys.Count} word pairs; weight {weight} and network scale {networkScale} chosen on " +
+                    $"{validationLabels.Length} validation texts (cross-entropy {choice.Losses.Cast<double>().Min():F4}; the networks alone {choice.Losses[0, 0]:F4})."));
+            }
+            if (weight > 0)
+            {
+                // A weight of 0 leaves the graph without the part (and the networks at full scale): it would add nothing. Once the
+                // weights are chosen the counts are free to redo on every labelled text, validation texts included.
+                if (validationRows.Length > 0)
+                    bayes = NgramNaiveBayes.Fit(order.Select(i => tokens[i]).ToArray(), order.Select(i => labels[i]).ToArray(), binary ? 2 : labelNames.Length, binary, o.MaxLength);
+                ngram = (networkScale, weight);
+                weights = new WeightSet(networkWeights.Tensors.Concat(bayes.Tensors(networkScale, weight)));
+                var heldPart = bayes.Logits(heldRows.Select(i => tokens[i]).ToArray(), o.MaxLength);
+                for (int i = 0; i < heldLogits.Length; i++)
+                    heldLogits[i] = (float)(networkScale * heldLogits[i] + weight * heldPart[i]);
+                network = network with { Ngrams = bayes.Part };
+            }
+            else
+            {
+                ngram = (1, 0);
+            }
+        }
+        var torchProbabilities = Activate(heldLogits, 1, outputs, binary);
 
         // 4. Export (vocabulary lookup, truncation and the begin token in the graph) and check it against TorchSharp on raw words.
         var deployed = network with
@@ -183,6 +225,11 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
         var metadata = Metadata(o, binary, labelNames).Concat(session.Metadata(history)).ToList();
         if (vectorsLine is not null)
             metadata.Add(new(TextClassifierTransformer.MetadataWordVectors, vectorsLine));
+        if (ngram is { } part)
+        {
+            metadata.Add(new(TextClassifierTransformer.MetadataNgramWeight, part.Weight.ToString("R", CultureInfo.InvariantCulture)));
+            metadata.Add(new(TextClassifierTransformer.MetadataNgramNetworkScale, part.NetworkScale.ToString("R", CultureInfo.InvariantCulture)));
+        }
         byte[] onnx = SequenceOnnxExporter.Export(deployed, weights, metadata);
         byte[] rowModel = SequenceOnnxExporter.Export(deployed with { UsesLengths = false }, weights, metadata);
         float[] onnxProbabilities = TextClassifierTransformer.ScoreTokens(onnx, heldRows.Select(i => tokens[i]).ToArray(), outputs);
@@ -235,6 +282,8 @@ public sealed class TextClassifierTrainer : IEstimator<TextClassifierTransformer
 
         public uint PredictedLabel { get; set; }
     }
+
+    private static float[] Mean(float[] sums, int members) => sums.Select(v => v / members).ToArray();
 
     /// <summary>The activation of the members' mean logits, as the graph computes it: sigmoid of the one logit, or the softmax per row.</summary>
     private static float[] Activate(float[] logitSum, int members, int outputs, bool binary)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -22,6 +23,8 @@ public sealed class TextClassifierTransformer : ITransformer, IDisposable
     internal const string MetadataLabels = "classifier.labels";
     internal const string MetadataLowerCase = "text.lowercase";
     internal const string MetadataWordVectors = "text.word_vectors";
+    internal const string MetadataNgramWeight = "text.ngram_weight";
+    internal const string MetadataNgramNetworkScale = "text.ngram_network_scale";
 
     private readonly MLContext _mlContext;
     private readonly TransformerChain<ITransformer> _chain;
@@ -62,6 +65,18 @@ public sealed class TextClassifierTransformer : ITransformer, IDisposable
 
     /// <summary>Which pretrained word vectors the embedding started from, how many vocabulary rows they covered and how they trained; null without vectors.</summary>
     public string? WordVectorsDescription => OnnxModelInfo.Read(_onnx).Metadata.GetValueOrDefault(MetadataWordVectors);
+
+    /// <summary>
+    /// Weight of the n-gram part (naive Bayes over words and word pairs) added to the networks' logits, as given or chosen on the
+    /// validation texts (0: chosen off, the part adds nothing); null for a model without one.
+    /// </summary>
+    public double? NgramWeight => OnnxModelInfo.Read(_onnx).Metadata.TryGetValue(MetadataNgramWeight, out var w) ? double.Parse(w, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>
+    /// What the networks' mean logits are multiplied by before the n-gram part is added (chosen with <see cref="NgramWeight"/>: the
+    /// sum of two confident models is overconfident); 1 when the part was given its weight or chosen off; null without one.
+    /// </summary>
+    public double? NgramNetworkScale => OnnxModelInfo.Read(_onnx).Metadata.TryGetValue(MetadataNgramNetworkScale, out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : null;
 
     /// <summary>True: one row in, one row out.</summary>
     public bool IsRowToRowMapper => true;
