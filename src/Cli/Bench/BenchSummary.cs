@@ -46,6 +46,8 @@ internal sealed record BenchSummary
     /// <summary>Batch-1 latency of the scorer ÷ a raw session run with prebuilt tensors (lower is better).</summary>
     [JsonPropertyName("batch1_latency_vs_raw_ort")] public double Batch1LatencyVsRawOrt { get; init; }
     [JsonPropertyName("forecast_windows_per_second")] public double ForecastWindowsPerSecond { get; init; }
+    /// <summary>Windows per ONNX Runtime call behind <see cref="ForecastWindowsPerSecond"/>: the forecaster's default scoring batch.</summary>
+    [JsonPropertyName("forecast_batch_size")] public int ForecastBatchSize { get; init; }
     /// <summary>Forecast scoring throughput (windows/s) per batch size and intra-op thread count, and the 5-member ensemble's time ratio.</summary>
     [JsonPropertyName("forecast_scoring_sweep")] public Dictionary<string, double> ForecastScoringSweep { get; init; } = new();
     /// <summary>The best throughput of the sweep.</summary>

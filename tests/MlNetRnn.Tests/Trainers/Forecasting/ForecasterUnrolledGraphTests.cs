@@ -19,6 +19,11 @@ public sealed class ForecasterUnrolledGraphTests
         Assert.Equal(unrolled, OnnxModelInfo.Read(onnx).Metadata.ContainsKey(OnnxMetadataKeys.UnrolledSteps));
         // The fit's own check compared ONNX Runtime on this graph with TorchSharp on held-out windows.
         Assert.True(model.Parity!.Passed, $"max abs diff {model.Parity.MaxAbsDiff}");
+
+        // The unrolled graph's default scorer takes 1,024 windows per call; the node graph keeps the general default of 256.
+        Assert.Equal(unrolled ? 1024 : new OnnxScoringOptions().BatchSize, model.DefaultScoringBatchSize);
+        using var scorer = model.CreateBatchScorer();
+        Assert.Equal(model.DefaultScoringBatchSize, scorer.BatchSize);
     }
 
     [Fact]
