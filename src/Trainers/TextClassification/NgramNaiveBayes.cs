@@ -16,6 +16,9 @@ internal sealed class NgramNaiveBayes
     /// <summary>Laplace smoothing of the counts.</summary>
     public const double Smoothing = 1.0;
 
+    /// <summary>Most word pairs the part keeps (the most frequent in the training texts); every training word is kept.</summary>
+    public const int MaximumPairs = 100_000;
+
     /// <summary>The weights tried for the part when the validation texts choose it (0 turns it off).</summary>
     public static readonly IReadOnlyList<double> WeightGrid = new[] { 0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0 };
 
@@ -84,7 +87,17 @@ internal sealed class NgramNaiveBayes
                 }
             }
         }
-        var pairs = pairCounts.Keys.Order().ToArray();
+        // Long texts give mostly pairs seen once; the most frequent MaximumPairs bound the graph (each pair is a row, a key in the
+        // graph and one in the metadata). The features left out count nowhere, as if never seen.
+        var pairs = pairCounts.Count <= MaximumPairs
+            ? pairCounts.Keys.Order().ToArray()
+            : pairCounts.OrderByDescending(p => p.Value.Sum()).ThenBy(p => p.Key).Take(MaximumPairs).Select(p => p.Key).Order().ToArray();
+        if (pairs.Length < pairCounts.Count)
+        {
+            var kept = pairs.ToHashSet();
+            foreach (long dropped in pairCounts.Keys.Where(k => !kept.Contains(k)).ToArray())
+                pairCounts.Remove(dropped);
+        }
         var part = new NgramPart(words, pairs.Select(p => p / rows * (words.Length + pairs.Length + 1) + p % rows).ToArray());
 
         // Z_c: every counted feature of class c plus α for each feature seen in training.

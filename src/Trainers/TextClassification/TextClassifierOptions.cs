@@ -112,7 +112,7 @@ public sealed class TextClassifierOptions : RecurrentTrainerOptions
 
     /// <summary>
     /// Adds an n-gram part to the head: multinomial naive Bayes over the text's words and adjacent word pairs (every training word,
-    /// not only the embedding's vocabulary), counted on the training texts and added to the networks' logits inside the same ONNX
+    /// not only the embedding's vocabulary; the 100,000 most frequent pairs), counted on the training texts and added to the networks' logits inside the same ONNX
     /// graph, with a weight and a scale of the networks' logits chosen on the validation texts (weight 0 leaves it out). It costs
     /// no training time. Default true (on inner validation splits of the review sentences, one network without word vectors: 0.799
     /// accuracy against 0.731; five networks with GloVe vectors: 0.856 against 0.854). Ignored when no training text has a word.

@@ -35,6 +35,37 @@ public sealed class NgramNaiveBayesTests
     }
 
     [Fact]
+    public void OnlyTheMostFrequentPairsUpToTheCapKeepARowAndTheRestCountNowhere()
+    {
+        // 100,001 two-word texts with distinct pairs over 400 words (one past the cap), then "w0 w1" three times more: the most
+        // frequent pair is kept, and one of the pairs seen once is left out.
+        var texts = new List<string[]>();
+        var labels = new List<int>();
+        for (int i = 0; i < 400 && texts.Count <= NgramNaiveBayes.MaximumPairs; i++)
+        for (int j = 0; j < 400 && texts.Count <= NgramNaiveBayes.MaximumPairs; j++)
+        {
+            texts.Add(new[] { "w" + i, "w" + j });
+            labels.Add((i + j) % 2);
+        }
+        for (int k = 0; k < 3; k++)
+        {
+            texts.Add(new[] { "w0", "w1" });
+            labels.Add(1);
+        }
+        var bayes = NgramNaiveBayes.Fit(texts, labels, 2, binary: true, maxLength: 100);
+        Assert.Equal(NgramNaiveBayes.MaximumPairs, bayes.Part.BigramKeys.Count);
+        Assert.Equal(400, bayes.Part.Words.Count);
+        int w0 = bayes.Part.Words.ToList().IndexOf("w0"), w1 = bayes.Part.Words.ToList().IndexOf("w1");
+        Assert.Contains(bayes.Part.KeyOf(w0, w1), bayes.Part.BigramKeys);
+        // Exactly one pair was left out, and it adds nothing: its text scores as its two words alone.
+        var words = bayes.Part.Words.ToList();
+        var keys = bayes.Part.BigramKeys.ToHashSet();
+        var left = Assert.Single(texts, t => !keys.Contains(bayes.Part.KeyOf(words.IndexOf(t[0]), words.IndexOf(t[1]))));
+        int l = words.IndexOf(left[0]), r = words.IndexOf(left[1]);
+        Assert.Equal(bayes.Bias[0] + bayes.Table[l] + bayes.Table[r], bayes.Logits(new[] { left }, 100)[0], 5);
+    }
+
+    [Fact]
     public void MulticlassValuesAreTheClassLogLikelihoodsCentredOverTheClasses()
     {
         var bayes = NgramNaiveBayes.Fit(s_texts, new[] { 2, 0, 2 }, 3, binary: false, maxLength: 100);
