@@ -169,7 +169,8 @@ internal sealed class NgramNaiveBayes
     /// has the lowest cross-entropy on labelled texts (the classifier's validation texts, never its training texts, on which naive
     /// Bayes is overconfident). Both are chosen because the sum of two confident models' logits is overconfident: with the
     /// network's scale fixed at 1 the loss holds the part's weight down even where the part decides texts the network gets wrong.
-    /// Ties go to the earlier pair (the network at full scale, the smaller weight).
+    /// Ties go to the earlier pair (the network at full scale, the smaller weight). Weight 0 (no part) is tried at full scale only
+    /// (its other losses are infinite): the classifier ships a network without the part unscaled, so shrinking alone is never chosen.
     /// </summary>
     /// <param name="networkLogits">The networks' mean logits <c>[texts, outputs]</c>.</param>
     /// <param name="partLogits">This part's unweighted logits for the same texts.</param>
@@ -187,6 +188,12 @@ internal sealed class NgramNaiveBayes
         for (int a = 0; a < networkScales.Count; a++)
         for (int w = 0; w < WeightGrid.Count; w++)
         {
+            if (WeightGrid[w] == 0 && networkScales[a] != 1)
+            {
+                // Without the part the classifier keeps its networks as trained: a scale that only shrinks them is not an option.
+                losses[a, w] = double.PositiveInfinity;
+                continue;
+            }
             double loss = 0;
             for (int t = 0; t < labels.Count; t++)
             {

@@ -93,6 +93,13 @@ public sealed class NgramNaiveBayesTests
         var scaled = NgramNaiveBayes.ChooseWeights(confident, new[] { 2f, -2f, 2f, -2f }, labels, binary: true, outputs: 1);
         Assert.Equal(0.25, scaled.NetworkScale);
 
+        // Shrinking the networks alone is not an option (no part means the networks unscaled): with a part that says nothing, an
+        // overconfident ensemble is still shrunk, but with the part in the graph (a weight above 0), so what is chosen is shipped.
+        var silent = NgramNaiveBayes.ChooseWeights(confident, new float[4], labels, binary: true, outputs: 1);
+        Assert.Equal((0.25, 0.1), (silent.NetworkScale, silent.Weight));
+        for (int a = 1; a < NgramNaiveBayes.NetworkScaleGrid.Count; a++)
+            Assert.Equal(double.PositiveInfinity, silent.Losses[a, 0]);
+
         // Each loss is the mean cross-entropy of scale · network + weight · part, by hand.
         Assert.Equal((NgramNaiveBayes.NetworkScaleGrid.Count, NgramNaiveBayes.WeightGrid.Count), (agrees.Losses.GetLength(0), agrees.Losses.GetLength(1)));
         double Loss(double scale, double weight, float[] part) => labels.Select((y, i) =>
