@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.CommandLine;
 using Spectre.Console;
 
@@ -30,12 +29,7 @@ internal static class ClassifyCommand
         var splits = new Option<int>("--splits") { Description = "Seeded 80/20 splits to train and score ours and both baselines on (seeds --seed, --seed+1, ...); the model written is the first split's.", DefaultValueFactory = _ => d.Splits }.InRange(1, 100);
         var wide = new Option<bool>("--wide") { Description = "Add a wide part: a learned weight per word, averaged over the text and added to the logits (a bag-of-words model trained jointly)." };
         var ngrams = new Option<bool>("--ngrams") { Description = "Add an n-gram part: naive Bayes over the words and adjacent word pairs, counted on the training texts and added to the networks' logits in the same graph ('--ngrams false' to leave it out).", DefaultValueFactory = _ => d.Ngrams };
-        var ngramWeight = new Option<double?>("--ngram-weight") { Description = "Weight of the n-gram part's logits, in [0, 10] (default: chosen on the validation texts from 0 to 1)." };
-        ngramWeight.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is { } w && !(w >= 0 && w <= 10))
-                r.AddError($"--ngram-weight must be between 0 and 10; got {w.ToString(CultureInfo.InvariantCulture)}.");
-        });
+        var ngramWeight = new Option<double?>("--ngram-weight") { Description = "Weight of the n-gram part's logits, in [0, 10] (default: chosen on the validation texts from 0 to 1)." }.InRange(0, 10);
         var wordDropout = new Option<double>("--word-dropout") { Description = "Probability that a training word is replaced by the unknown word, in [0, 0.5].", DefaultValueFactory = _ => d.WordDropout }.InRange(0, 0.5);
         var vectorVocabulary = new Option<int>("--vectors-vocabulary") { Description = "Most frequent vector words added to the vocabulary even when no training text uses them.", DefaultValueFactory = _ => d.VectorVocabulary }.InRange(0, 10_000_000);
         var members = new Option<int>("--members") { Description = "Networks trained from consecutive seeds and averaged in one graph (1-20).", DefaultValueFactory = _ => d.Members }.InRange(1, 20);

@@ -22,20 +22,33 @@ internal static class OptionValidation
     /// <summary>A number in a range; <paramref name="minExclusive"/>/<paramref name="maxExclusive"/> leave an end out. The message names the flag and the interval.</summary>
     public static Option<double> InRange(this Option<double> option, double min, double max, bool minExclusive = false, bool maxExclusive = false)
     {
+        option.Validators.Add(result => CheckRange(result, option.Name, result.GetValueOrDefault<double>(), min, max, minExclusive, maxExclusive));
+        return option;
+    }
+
+    /// <summary>An optional number in a range when given (absent is fine); the message names the flag and the interval.</summary>
+    public static Option<double?> InRange(this Option<double?> option, double min, double max, bool minExclusive = false, bool maxExclusive = false)
+    {
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && !double.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
-                return;
-            double value = result.GetValueOrDefault<double>();
-            bool above = minExclusive ? value > min : value >= min;
-            bool below = maxExclusive ? value < max : value <= max;
-            if (!above || !below)
-            {
-                string interval = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(minExclusive ? "(" : "[")}{min}, {max}{(maxExclusive ? ")" : "]")}");
-                result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{option.Name} must be in {interval}; got {value}."));
-            }
+            if (result.GetValueOrDefault<double?>() is { } value)
+                CheckRange(result, option.Name, value, min, max, minExclusive, maxExclusive);
         });
         return option;
+    }
+
+    private static void CheckRange(System.CommandLine.Parsing.OptionResult result, string name, double value, double min, double max, bool minExclusive, bool maxExclusive)
+    {
+        // A token that is not a number already has a parse error.
+        if (result.Tokens.Count > 0 && !double.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+            return;
+        bool above = minExclusive ? value > min : value >= min;
+        bool below = maxExclusive ? value < max : value <= max;
+        if (!above || !below)
+        {
+            string interval = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(minExclusive ? "(" : "[")}{min}, {max}{(maxExclusive ? ")" : "]")}");
+            result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} must be in {interval}; got {value}."));
+        }
     }
 
     public static Option<string> IsDevice(this Option<string> option)

@@ -49,8 +49,10 @@ public sealed class CliClassifyTests
             Assert.Contains("tokens.vocabulary", onnx.Metadata.Keys);
             Assert.Equal("[\"false\",\"true\"]", onnx.Metadata["classifier.labels"]);
             Assert.Contains("glove", onnx.Metadata["text.word_vectors"]);
-            // The CLI's default model is a five-network seed ensemble in one graph.
+            // The CLI's default model is a five-network seed ensemble in one graph, with the n-gram part's weight chosen per split.
             Assert.Equal("5", onnx.Metadata[OnnxMetadataKeys.SequenceMembers]);
+            Assert.All(rows, r => Assert.Contains(r.GetProperty("ngram_weight").GetDouble(), NgramNaiveBayes.WeightGrid));
+            Assert.Equal(rows[0].GetProperty("ngram_weight").GetDouble() > 0, onnx.Metadata.ContainsKey(OnnxMetadataKeys.NgramWords));
         }
         finally
         {
@@ -65,7 +67,7 @@ public sealed class CliClassifyTests
         try
         {
             int exit = await Program.Main(new[] { "classify", "--tuning", "--splits", "1", "--embeddings", "none", "--epochs", "1", "--hidden", "8", "--embedding", "8",
-                "--pooling", "mean-max", "--wide", "--output", dir });
+                "--pooling", "mean-max", "--wide", "--ngram-weight", "0.5", "--output", dir });
 
             Assert.Equal(0, exit);
             using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
@@ -78,6 +80,36 @@ public sealed class CliClassifyTests
             var onnx = OnnxModelInfo.ReadFile(Path.Combine(dir, "model.onnx"));
             Assert.Equal("true", onnx.Metadata["head.wide_tokens"]);
             Assert.Equal("mean_max", onnx.Metadata["head.pooling"]);
+            // A given n-gram weight is used as it is, with the networks at full scale.
+            var row = root.GetProperty("per_split")[0];
+            Assert.Equal(0.5, row.GetProperty("ngram_weight").GetDouble());
+            Assert.Equal(1.0, row.GetProperty("ngram_network_scale").GetDouble());
+            Assert.Equal("0.5", onnx.Metadata["text.ngram_weight"]);
+            Assert.Contains(OnnxMetadataKeys.NgramWords, onnx.Metadata.Keys);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutTheNgramPartTheRowsHaveNoWeightAndAnOutOfRangeWeightIsRefusedByName()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnetrnn-clf").FullName;
+        try
+        {
+            // The range check is the shared one (OptionValidationTests checks its message); it stops the command before anything runs.
+            int refused = await Program.Main(new[] { "classify", "--ngram-weight", "11", "--output", Path.Combine(dir, "refused") });
+            Assert.NotEqual(0, refused);
+            Assert.False(Directory.Exists(Path.Combine(dir, "refused")));
+
+            int exit = await Program.Main(new[] { "classify", "--splits", "1", "--embeddings", "none", "--members", "1", "--epochs", "1", "--hidden", "8", "--embedding", "8",
+                "--ngrams", "false", "--output", dir });
+            Assert.Equal(0, exit);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
+            Assert.Equal(JsonValueKind.Null, summary.RootElement.GetProperty("per_split")[0].GetProperty("ngram_weight").ValueKind);
+            Assert.DoesNotContain(OnnxMetadataKeys.NgramWords, OnnxModelInfo.ReadFile(Path.Combine(dir, "model.onnx")).Metadata.Keys);
         }
         finally
         {

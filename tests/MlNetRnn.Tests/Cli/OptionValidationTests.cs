@@ -18,6 +18,16 @@ public sealed class OptionValidationTests
         Assert.Contains(result.Errors, e => e.Message == message);
     }
 
+    [Fact]
+    public void AnOptionalNumberIsCheckedOnlyWhenGiven()
+    {
+        var option = new Option<double?>("--weight").InRange(0, 10);
+        var command = new RootCommand { option };
+        Assert.Contains(command.Parse(new[] { "--weight", "11" }).Errors, e => e.Message == "--weight must be in [0, 10]; got 11.");
+        Assert.Empty(command.Parse(new[] { "--weight", "10" }).Errors);
+        Assert.Empty(command.Parse(Array.Empty<string>()).Errors);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("0.25")]
