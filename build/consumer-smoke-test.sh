@@ -17,15 +17,21 @@ onnxruntime=$(package_version Microsoft.ML.OnnxRuntime)
 
 echo "== pack (one command for the solution) into $feed"
 dotnet pack MlNetRnn.sln -c Release -o "$feed" -p:CI=true --nologo -v q
+# Listings are read into variables before grep: with pipefail, `unzip -l | grep -q` fails whenever grep stops reading
+# before unzip has written its last line (unzip dies of SIGPIPE), which made this check fail at random.
+entries() { unzip -Z1 "$1"; }
 for id in MlNetRnn.Transforms MlNetRnn.Onnx MlNetRnn.Trainers; do
   for ext in nupkg snupkg; do
     [ -f "$feed/$id.$version.$ext" ] || { echo "error: $id.$version.$ext was not produced" >&2; exit 1; }
   done
-  unzip -l "$feed/$id.$version.nupkg" | grep -q ' README.md$' || { echo "error: $id has no README.md" >&2; exit 1; }
+  listing=$(entries "$feed/$id.$version.nupkg")
+  grep -qx 'README.md' <<<"$listing" || { echo "error: $id has no README.md" >&2; exit 1; }
 done
-unzip -l "$feed/MlNetRnn.Trainers.$version.nupkg" | grep -q 'buildTransitive/GlibcxxVersionNeed.cs' \
+listing=$(entries "$feed/MlNetRnn.Trainers.$version.nupkg")
+grep -q 'buildTransitive/GlibcxxVersionNeed.cs' <<<"$listing" \
   || { echo "error: MlNetRnn.Trainers lacks its buildTransitive fix" >&2; exit 1; }
-if ls "$feed" | grep -qi 'mlnet-rnn'; then echo "error: the CLI was packed" >&2; exit 1; fi
+feed_files=$(ls "$feed")
+if grep -qi 'mlnet-rnn' <<<"$feed_files"; then echo "error: the CLI was packed" >&2; exit 1; fi
 
 echo "== a fresh console application in $app"
 mkdir -p "$app"
@@ -82,8 +88,8 @@ check_output() {
   local count
   count=$(echo "$out" | sed -n 's/^forecast: //p' | wc -w)
   [ "$count" -eq 12 ] || { echo "error: expected 12 forecast values, got $count" >&2; exit 1; }
-  echo "$out" | grep -q '^parity: passed$' || { echo "error: the ONNX parity check did not pass" >&2; exit 1; }
-  echo "$out" | grep -q '^onnx bytes: [1-9]' || { echo "error: no model.onnx was written" >&2; exit 1; }
+  grep -q '^parity: passed$' <<<"$out" || { echo "error: the ONNX parity check did not pass" >&2; exit 1; }
+  grep -q '^onnx bytes: [1-9]' <<<"$out" || { echo "error: no model.onnx was written" >&2; exit 1; }
 }
 
 echo "== build and run with the package's build-time fix"
