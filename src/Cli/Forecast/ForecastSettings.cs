@@ -42,6 +42,9 @@ internal sealed record ForecastSettings
     /// <summary>Choose the networks' weight against the reference on the validation windows.</summary>
     public bool Shrink { get; init; } = new ForecasterOptions().ShrinkTowardsReference;
 
+    /// <summary>Share of the linear autoregressive part (<c>--linear-share</c>).</summary>
+    public double LinearShare { get; init; } = new ForecasterOptions().LinearShare;
+
     /// <summary>Rolling-origin backtest folds ending at the hold-out; 0 for none.</summary>
     public int Backtest { get; init; }
 
@@ -91,6 +94,7 @@ internal sealed record ForecastSettings
         LogTransform = logTransform,
         RefitOnAllWindows = Refit,
         ShrinkTowardsReference = Shrink,
+        LinearShare = LinearShare,
         Seed = Seed,
         CheckpointDirectory = Checkpoint.Directory,
         Resume = Checkpoint.Resume,

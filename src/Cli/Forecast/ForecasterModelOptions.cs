@@ -21,6 +21,7 @@ internal sealed class ForecasterModelOptions
     private readonly Option<bool> _noLog = new("--no-log") { Description = "Do not log-transform the series (the log transform is used only when every value is > 0)." };
     private readonly Option<bool> _noRefit = new("--no-refit") { Description = "Keep the early-stopped weights instead of refitting on every window for the chosen epoch count." };
     private readonly Option<bool> _shrink = new("--shrink") { Description = "Choose on the validation windows how much of the networks' correction to add to the reference (1, 0.5 or 0)." };
+    private readonly Option<double> _linearShare;
     private readonly Option<string> _device;
 
     public ForecasterModelOptions(ForecastSettings defaults)
@@ -56,6 +57,17 @@ internal sealed class ForecasterModelOptions
                 r.AddError($"--interval must be 0 (none) or between 0 and 1 (exclusive); got {v}.");
         });
         _epochs = new Option<int>("--epochs") { Description = "Maximum training epochs (early stopping may end sooner).", DefaultValueFactory = _ => defaults.Epochs }.InRange(1, 100000);
+        _linearShare = new Option<double>("--linear-share")
+        {
+            Description = "Share of the linear part (ridge autoregression + damped-trend smoothing over the window, inside the same graph) in the forecast, 0 to below 1; 0 for networks only.",
+            DefaultValueFactory = _ => defaults.LinearShare,
+        };
+        _linearShare.Validators.Add(r =>
+        {
+            double v = r.GetValueOrDefault<double>();
+            if (!(v >= 0 && v < 1))
+                r.AddError($"--linear-share must be at least 0 and below 1; got {v}.");
+        });
         _device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (training and ONNX Runtime inference).", DefaultValueFactory = _ => "cpu" }.IsDevice();
     }
 
@@ -70,7 +82,7 @@ internal sealed class ForecasterModelOptions
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _members, _reference, _interval, _loss, _epochs, _noLog, _noRefit, _shrink, _device })
+        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _members, _reference, _interval, _loss, _epochs, _noLog, _noRefit, _shrink, _linearShare, _device })
             command.Options.Add(option);
     }
 
@@ -95,6 +107,7 @@ internal sealed class ForecasterModelOptions
         LogTransform = !parseResult.GetValue(_noLog),
         Refit = !parseResult.GetValue(_noRefit),
         Shrink = parseResult.GetValue(_shrink),
+        LinearShare = parseResult.GetValue(_linearShare),
         Device = ExecutionDevice.Parse(parseResult.GetValue(_device)!),
     };
 }

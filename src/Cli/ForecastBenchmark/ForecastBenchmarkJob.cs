@@ -53,6 +53,7 @@ internal static class ForecastBenchmarkJob
             var mases = new List<double>();
             var smapes = new List<double>();
             var mapes = new List<double>();
+            var forecasts = new List<float[]>();
             var coverages = new List<double>();
             var pinballs = new List<double>();
             var widened = new Dictionary<double, List<double>>();
@@ -72,6 +73,7 @@ internal static class ForecastBenchmarkJob
                     coverages.Add(ForecastMetrics.IntervalCoverage(interval.Lower, interval.Upper, actual));
                     pinballs.Add(ForecastMetrics.ScaledPinballLoss(interval.Lower, interval.Forecast, interval.Upper, actual, interval.Coverage, train, series.Season));
                 }
+                forecasts.Add(forecast);
                 var metrics = ForecastMetrics.Compute(forecast, actual, series.Horizon);
                 mases.Add(ForecastMetrics.MeanAbsoluteScaledError(forecast, actual, train, series.Season));
                 smapes.Add(metrics.Smape);
@@ -91,6 +93,8 @@ internal static class ForecastBenchmarkJob
                 Horizon = series.Horizon,
                 MasePerSeed = mases.ToArray(),
                 Mase = median,
+                ForecastPerSeed = forecasts.ToArray(),
+                Actual = actual,
                 Smape = Median(smapes),
                 Mape = anyZero ? null : Median(mapes),
                 SeasonalNaiveMase = naiveMase,
@@ -125,6 +129,7 @@ internal static class ForecastBenchmarkJob
                 ["cell"] = f.Cell.ToString(), ["hidden"] = Invariant(f.Hidden), ["layers"] = Invariant(f.Layers), ["window"] = f.RequestedWindow is { } rw ? Invariant(rw) : "auto", ["members"] = Invariant(f.Members),
                 ["reference"] = ForecasterModelOptions.ReferenceName(f.Reference), ["loss"] = f.Loss == ForecastLoss.AbsoluteError ? "mae" : "mse", ["interval"] = f.Interval.ToString(CultureInfo.InvariantCulture),
                 ["epochs"] = Invariant(f.Epochs), ["log_transform_when_positive"] = f.LogTransform ? "true" : "false", ["refit"] = f.Refit ? "true" : "false", ["shrink"] = f.Shrink ? "true" : "false",
+                ["linear_share"] = f.LinearShare.ToString(CultureInfo.InvariantCulture),
             },
             GmeanMase = GeometricMean(rows.Select(r => r.Mase)),
             GmeanMaseSeasonalNaive = GeometricMean(rows.Select(r => r.SeasonalNaiveMase)),

@@ -40,6 +40,10 @@ internal sealed record SeriesResult
     [JsonPropertyName("horizon")] public int Horizon { get; init; }
     [JsonPropertyName("mase_per_seed")] public double[] MasePerSeed { get; init; } = Array.Empty<double>();
     [JsonPropertyName("mase")] public double Mase { get; init; }
+    /// <summary>Each seed's forecast of the scored values (so other combinations can be judged without training again).</summary>
+    [JsonPropertyName("forecast_per_seed")] public float[][] ForecastPerSeed { get; init; } = Array.Empty<float[]>();
+    /// <summary>The values the forecasts are scored against.</summary>
+    [JsonPropertyName("actual")] public float[] Actual { get; init; } = Array.Empty<float>();
     [JsonPropertyName("smape")] public double Smape { get; init; }
     /// <summary>Null when an actual value is zero (MAPE is undefined there).</summary>
     [JsonPropertyName("mape")] public double? Mape { get; init; }

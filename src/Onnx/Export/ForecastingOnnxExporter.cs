@@ -40,6 +40,8 @@ public static class ForecastingOnnxExporter
             throw new ArgumentException($"SeasonalNaiveMembers must be between 0 and the members ({description.Members}); got {sm}.", nameof(description));
         if (description.ReferenceSeason < 0 || description.ReferenceSeason > description.Window)
             throw new ArgumentException($"The seasonal-naive reference season must be 0 (none) or at most the window ({description.Window}); got {description.ReferenceSeason}.", nameof(description));
+        if (!(description.LinearShare >= 0 && description.LinearShare < 1))
+            throw new ArgumentException($"LinearShare must be in [0, 1); got {description.LinearShare}.", nameof(description));
         if (arch.InputSize != 1)
             throw new ArgumentException($"A univariate forecaster has input size 1, got {arch.InputSize}.", nameof(description));
 
@@ -106,6 +108,16 @@ public static class ForecastingOnnxExporter
             y = b.Op("Mul", "ensemble.shrunk", new[] { y, b.AddFloatScalar("ensemble.network_weight", description.NetworkWeight) });
         if (reference is not null)
             y = b.Op("Add", "window.absolute", new[] { y, reference });
+        if (description.LinearShare > 0)
+        {
+            // The linear autoregressive part is one affine map of the scaled window; the forecast is a fixed-share blend of both parts.
+            var linearWeight = weights.Get("linear.weight", description.Window, description.Horizon);
+            var linearBias = weights.Get("linear.bias", description.Horizon);
+            string linear = b.Op("Gemm", "linear.out", new[] { x, b.AddFloat("linear.weight", linearWeight.Shape, linearWeight.Data), b.AddFloat("linear.bias", linearBias.Shape, linearBias.Data) });
+            string networks = b.Op("Mul", "blend.networks", new[] { y, b.AddFloatScalar("blend.network_share", 1f - description.LinearShare) });
+            string linearPart = b.Op("Mul", "blend.linear", new[] { linear, b.AddFloatScalar("blend.linear_share", description.LinearShare) });
+            y = b.Op("Add", "blend.forecast", new[] { networks, linearPart });
+        }
 
         b.Op("Identity", description.OutputName, new[] { Unscale(b, y, scaler, "unscale") });
         b.AddOutput(description.OutputName, TensorProto.Types.DataType.Float, "batch", description.Horizon);
@@ -164,6 +176,8 @@ public static class ForecastingOnnxExporter
         m[OnnxMetadataKeys.SeasonalNaiveMembers] = RecurrentMetadata.Int(d.SeasonalMemberCount);
         if (d.NetworkWeight != 1)
             m[OnnxMetadataKeys.NetworkWeight] = RecurrentMetadata.Floats(new[] { d.NetworkWeight });
+        if (d.LinearShare > 0)
+            m[OnnxMetadataKeys.LinearShare] = RecurrentMetadata.Floats(new[] { d.LinearShare });
         if (d.UnrolledSteps)
             m[OnnxMetadataKeys.UnrolledSteps] = RecurrentMetadata.Bool(true);
         if (d.Interval is { } interval)
@@ -189,9 +203,10 @@ public static class ForecastingOnnxExporter
         string reference = d.SeasonalMemberCount == 0 ? ""
             : d.SeasonalMemberCount == d.Members ? string.Create(c, $", correcting the seasonal-naive forecast (season {d.ReferenceSeason})")
             : string.Create(c, $", {d.SeasonalMemberCount} of them correcting the seasonal-naive forecast (season {d.ReferenceSeason})");
+        string linear = d.LinearShare > 0 ? string.Create(c, $", blended with a linear autoregression (share {d.LinearShare:0.###})") : "";
         string interval = d.Interval is { } i ? string.Create(c, $", '{d.LowerOutputName}' and '{d.UpperOutputName}' the {i.Coverage:P0} prediction interval") : "";
         return string.Create(c,
-            $"MlNetRnn forecaster: {members}{a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}{reference}; " +
+            $"MlNetRnn forecaster: {members}{a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}{reference}{linear}; " +
             $"input '{d.InputName}' [batch, {d.Window}] raw values -> output '{d.OutputName}' [batch, {d.Horizon}] raw forecasts{interval}.");
     }
 }

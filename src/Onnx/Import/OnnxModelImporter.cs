@@ -94,6 +94,11 @@ public static class OnnxModelImporter
                 tensors.Add(Float(initializers, prefix + "head.weight", prefix + "head.weight", outputs, arch.OutputSize));
                 tensors.Add(Float(initializers, prefix + "head.bias", prefix + "head.bias", outputs));
             }
+            if (forecasting.LinearShare > 0)
+            {
+                tensors.Add(Float(initializers, "linear.weight", "linear.weight", forecasting.Window, outputs));
+                tensors.Add(Float(initializers, "linear.bias", "linear.bias", outputs));
+            }
         }
         else
         {
@@ -217,6 +222,7 @@ public static class OnnxModelImporter
             Interval = ReadInterval(m, RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Horizon)),
             NetworkWeight = m.ContainsKey(OnnxMetadataKeys.NetworkWeight) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.NetworkWeight).Single() : 1f,
             UnrolledSteps = m.ContainsKey(OnnxMetadataKeys.UnrolledSteps) && RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UnrolledSteps),
+            LinearShare = m.ContainsKey(OnnxMetadataKeys.LinearShare) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.LinearShare).Single() : 0f,
         };
     }
 

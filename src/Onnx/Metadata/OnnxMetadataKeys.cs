@@ -51,6 +51,8 @@ public static class OnnxMetadataKeys
     public const string SeasonalNaiveMembers = "forecast.seasonal_naive_members";
     /// <summary>Weight of the networks' mean correction added to the reference (absent: 1).</summary>
     public const string NetworkWeight = "forecast.network_weight";
+    /// <summary>Share of the linear autoregressive part in a forecaster's forecast (absent: 0, no linear part).</summary>
+    public const string LinearShare = "forecast.linear_share";
     /// <summary>"true" when a forecaster's recurrent stack is unrolled over the window as plain ops (absent: one recurrent node per layer).</summary>
     public const string UnrolledSteps = "rnn.unrolled";
     /// <summary>Ensemble members averaged by the graph (forecasting); absent means 1.</summary>

@@ -46,6 +46,14 @@ public sealed record ForecastingModelDescription(
     public float NetworkWeight { get; init; } = 1f;
 
     /// <summary>
+    /// Share of the linear autoregressive part in the forecast, in [0, 1): the graph forecasts
+    /// <c>(1 − LinearShare) · networks + LinearShare · (x · linear.weight + linear.bias)</c> in scaled space, where <c>x</c> is the scaled
+    /// window and the weights <c>linear.weight</c> <c>[Window, Horizon]</c> and <c>linear.bias</c> <c>[Horizon]</c> are in the weight set.
+    /// 0 (the default) leaves the part out of the graph.
+    /// </summary>
+    public float LinearShare { get; init; }
+
+    /// <summary>
     /// Emit the recurrent stack step by step as plain ONNX ops (<c>Gemm</c>, <c>Sigmoid</c>, <c>Tanh</c>, ...) over the fixed window instead
     /// of one LSTM/GRU/RNN node per layer: the same numbers (to float rounding), about twice the windows per second on ONNX Runtime's
     /// CPU provider for small states and short windows (docs/PERFORMANCE.md). The W/R/B initializers are the same either way. Default false.

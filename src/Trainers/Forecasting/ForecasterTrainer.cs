@@ -201,7 +201,9 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         float[] heldInputs = inputs[(heldStart * o.Window)..];
         float[] validationAbsolute = absoluteTargets[(split.ValidationStart * h)..];
 
-        var (history, weights, heldMean, residuals, networkWeight) = session.Train(device =>
+        var linear = FitLinearPart(o, scaler, rawInputs, absoluteTargets, split, session);
+
+        var (history, weights, heldMean, networkForecasts, networkWeight) = session.Train(device =>
         {
             TrainingHistory? first = null;
             var duration = TimeSpan.Zero;
@@ -259,16 +261,29 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
                 session.Info(string.Create(CultureInfo.InvariantCulture,
                     $"network weight {weight} (the reference plus {weight} x the networks' correction had the lowest validation MAE of the weights {string.Join(", ", ForecastSums.Candidates)})."));
             }
-            float[] residuals = Array.Empty<float>();
-            if (validationRows > 0)
-                residuals = Subtract(validationAbsolute, validation.Forecast(o.EnsembleSize, weight));
-            else if (training.Length > 0)
-                residuals = Subtract(absoluteTargets, training.Forecast(o.EnsembleSize, weight));
+            // The forecasts the interval's residuals come from: out of sample on the validation windows when there are some.
+            float[] networkForecasts = validationRows > 0 ? validation.Forecast(o.EnsembleSize, weight)
+                : training.Length > 0 ? training.Forecast(o.EnsembleSize, weight)
+                : Array.Empty<float>();
             // The history shown is the first member's (every member chooses its own epoch count); the duration is the whole ensemble's.
             var combined = new TrainingHistory(first!.TrainLoss, first.ValidationLoss, first.BestEpoch, first.StoppedEarly, duration,
                 first.RefitTrainLoss, first.ResumedEpochs);
-            return (combined, new WeightSet(memberWeights), held.Forecast(o.EnsembleSize, weight), residuals, weight);
+            if (linear is not null)
+                memberWeights.AddRange(linear.Value.Part.Weights());
+            return (combined, new WeightSet(memberWeights), held.Forecast(o.EnsembleSize, weight), networkForecasts, weight);
         });
+
+        float[] residuals = Array.Empty<float>();
+        if (networkForecasts.Length > 0)
+        {
+            bool outOfSample = validationRows > 0;
+            float[] forecasts = linear is { } lp
+                ? Blend(networkForecasts, outOfSample ? lp.ValidationForecast : lp.Part.Predict(Scaled(scaler, rawInputs)), lp.Share)
+                : networkForecasts;
+            residuals = Subtract(outOfSample ? validationAbsolute : absoluteTargets, forecasts);
+        }
+        if (linear is { } l)
+            heldMean = Blend(heldMean, l.Part.Predict(Scaled(scaler, heldRaw)), l.Share);
 
         ForecastIntervalOffsets? interval = null;
         if (o.IntervalCoverage > 0)
@@ -288,6 +303,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             Interval = interval,
             NetworkWeight = networkWeight,
             UnrolledSteps = UnrollsSteps(architecture),
+            LinearShare = linear?.Share ?? 0f,
         };
         var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
         {
@@ -320,6 +336,61 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         using var scope = torch.NewDisposeScope();
         var x = torch.tensor(inputs, new long[] { rows, window, 1 }, device: torch.CPU);
         return network.call(x).cpu().data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Fits the linear autoregressive part (<see cref="ForecasterOptions.LinearShare"/>) on the scaled windows: the ridge penalty is chosen
+    /// on the validation windows with the part fitted on the training windows (whose validation forecasts feed the interval, as the
+    /// networks' do), then the part is fitted again on every window when the networks are refitted. Null when the share is 0 or the window
+    /// is longer than <see cref="LinearAutoregression.MaxWindow"/>.
+    /// </summary>
+    private static (LinearPart Part, float[] ValidationForecast, float Share)? FitLinearPart(
+        ForecasterOptions o, SeriesScaler scaler, float[] rawInputs, float[] absoluteTargets, ForecastSplit split, FitSession session)
+    {
+        if (o.LinearShare == 0)
+            return null;
+        if (o.Window > LinearAutoregression.MaxWindow)
+        {
+            session.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"The window ({o.Window}) is longer than {LinearAutoregression.MaxWindow}: the forecaster has no linear autoregressive part (LinearShare ignored)."));
+            return null;
+        }
+        int w = o.Window, h = o.Horizon;
+        // With the seasonal-naive reference off and a season longer than the window, the part's naive reference is the last value.
+        int season = o.Season <= w ? o.Season : 1;
+        float[] x = Scaled(scaler, rawInputs);
+        LinearPart part;
+        float[] validationForecast = Array.Empty<float>();
+        if (split.Validation > 0)
+        {
+            (part, validationForecast) = LinearPart.Choose(x.AsSpan(0, split.Train * w), absoluteTargets.AsSpan(0, split.Train * h),
+                x.AsSpan(split.ValidationStart * w), absoluteTargets.AsSpan(split.ValidationStart * h), w, h, season);
+            if (o.RefitOnAllWindows)
+                part = LinearPart.Fit(x, absoluteTargets, w, h, season, part.Regression.Penalty);
+        }
+        else
+        {
+            part = LinearPart.Fit(x, absoluteTargets, w, h, season, LinearAutoregression.DefaultPenalty);
+        }
+        session.Info(string.Create(CultureInfo.InvariantCulture,
+            $"Linear part: share {o.LinearShare}; ridge penalty {part.Regression.Penalty}{(split.Validation > 0 ? " (lowest validation MAE)" : " (no validation windows to choose one)")}; " +
+            $"damped-trend smoothing alpha {part.Smoothing.Alpha}, beta {part.Smoothing.Beta}, phi {part.Smoothing.Phi} (lowest training MAE)."));
+        return (part, validationForecast, (float)o.LinearShare);
+    }
+
+    private static float[] Scaled(SeriesScaler scaler, float[] raw)
+    {
+        var scaled = new float[raw.Length];
+        scaler.Transform(raw, scaled);
+        return scaled;
+    }
+
+    private static float[] Blend(float[] networks, float[] linear, float share)
+    {
+        var blended = new float[networks.Length];
+        for (int i = 0; i < blended.Length; i++)
+            blended[i] = (1f - share) * networks[i] + share * linear[i];
+        return blended;
     }
 
     private static float[] Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

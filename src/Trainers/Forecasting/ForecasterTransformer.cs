@@ -357,6 +357,7 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
                 : ForecastReference.Mixed,
             Season = Math.Max(1, description.ReferenceSeason),
             IntervalCoverage = description.Interval?.Coverage ?? 0,
+            LinearShare = description.LinearShare,
             Cell = Require(m, OnnxMetadataKeys.Cell) switch
             {
                 "LSTM" => RecurrentCellKind.Lstm,

@@ -55,6 +55,14 @@ public sealed class CliForecastBenchmarkTests : IDisposable
             Assert.Equal(2, perSeed.Length);
             Assert.Equal((perSeed[0] + perSeed[1]) / 2, row.GetProperty("mase").GetDouble(), 12);
             Assert.Equal(perSeed.Max() / perSeed.Min(), row.GetProperty("seed_spread").GetDouble(), 12);
+            // The forecasts written per seed are the ones scored: both seeds share the MASE scale, so their MASE ratio is their MAE ratio.
+            float[] actual = row.GetProperty("actual").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            var forecasts = row.GetProperty("forecast_per_seed").EnumerateArray().Select(f => f.EnumerateArray().Select(e => e.GetSingle()).ToArray()).ToArray();
+            Assert.Equal(row.GetProperty("horizon").GetInt32(), actual.Length);
+            Assert.Equal(2, forecasts.Length);
+            Assert.All(forecasts, f => Assert.Equal(actual.Length, f.Length));
+            double Mae(float[] f) => f.Zip(actual, (p, a) => Math.Abs((double)p - a)).Average();
+            Assert.Equal(perSeed[0] / perSeed[1], Mae(forecasts[0]) / Mae(forecasts[1]), 5);
             Assert.Equal(row.GetProperty("mase").GetDouble() > row.GetProperty("seasonal_naive_mase").GetDouble(), row.GetProperty("lost_to_naive").GetBoolean());
             medians.Add(row.GetProperty("mase").GetDouble());
         }
@@ -87,6 +95,27 @@ public sealed class CliForecastBenchmarkTests : IDisposable
         Assert.Equal(full.Series.Select(x => x.Values.Length - x.Horizon), root.GetProperty("series").EnumerateArray().Select(r => r.GetProperty("length").GetInt32()));
         Assert.Empty(root.GetProperty("baselines_gmean_mase").EnumerateObject());
         Assert.Contains("validation origin", root.GetProperty("benchmark").GetString());
+    }
+
+    [Fact]
+    public async Task TheLinearShareIsPassedOnAndOneOutsideZeroToBelowOneIsRefused()
+    {
+        string data = WriteSuite();
+        int refused = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--linear-share", "1", "--output", Path.Combine(_root, "refused") });
+        Assert.NotEqual(0, refused);
+        Assert.False(Directory.Exists(Path.Combine(_root, "refused")));
+
+        // Share 0 and 0.9 train the same networks (same seed); only the blend with the linear part differs.
+        async Task<double[]> Mases(string share)
+        {
+            string output = Path.Combine(_root, "share" + share);
+            int exit = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--seeds", "1", "--epochs", "2", "--hidden", "4", "--members", "1", "--linear-share", share, "--output", output });
+            Assert.Equal(0, exit);
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            Assert.Equal(share, json.RootElement.GetProperty("settings").GetProperty("linear_share").GetString());
+            return json.RootElement.GetProperty("series").EnumerateArray().Select(r => r.GetProperty("mase").GetDouble()).ToArray();
+        }
+        Assert.NotEqual(await Mases("0"), await Mases("0.9"));
     }
 
     [Fact]

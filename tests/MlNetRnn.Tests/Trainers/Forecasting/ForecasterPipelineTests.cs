@@ -78,6 +78,8 @@ public sealed class ForecasterPipelineTests
             Assert.NotNull(schema.GetColumnOrNull("Features"));
             Assert.Equal(model.History!.TrainLoss, loaded.History!.TrainLoss);
             Assert.Equal(model.History.BestEpoch, loaded.History.BestEpoch);
+            // The default linear part travels in the graph and is read back into the loaded model's options.
+            Assert.Equal(new ForecasterOptions().LinearShare, loaded.Options.LinearShare, 6);
             Assert.Equal(model.GetOnnxModel(), loaded.GetOnnxModel());
             Assert.Equal(12, loaded.Window);
             Assert.Equal(3, loaded.Horizon);

@@ -1,0 +1,80 @@
+using MlNetRnn.Transforms;
+using Xunit;
+
+namespace MlNetRnn.Tests.Onnx.Export;
+
+/// <summary>
+/// The forecaster graph's linear autoregressive part: <c>(1 − share) · networks + share · (x · W + b)</c> in scaled space, checked by hand
+/// against the same graph without the part; the importer reads the part back.
+/// </summary>
+public sealed class ForecastLinearPartGraphTests
+{
+    private const int Window = 8, Horizon = 3, Rows = 4;
+    // No log: unscaling is affine (raw = center + scale · y), so the blend can be written in raw units.
+    private static readonly SeriesScaler Scaler = new(SeriesScalingKind.Standard, log: false, center: 100f, scale: 20f);
+    private static readonly RecurrentArchitecture Arch = new(RecurrentCellKind.Gru, 1, 5, 1, false);
+
+    private static WeightSet WithLinearPart(WeightSet networks, int seed)
+    {
+        var random = new Random(seed);
+        float[] w = Enumerable.Range(0, Window * Horizon).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] b = Enumerable.Range(0, Horizon).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        return new WeightSet(networks.Tensors.Concat(new[]
+        {
+            new NamedTensor("linear.weight", new long[] { Window, Horizon }, w),
+            new NamedTensor("linear.bias", new long[] { Horizon }, b),
+        }));
+    }
+
+    [Fact]
+    public void TheGraphBlendsTheNetworksWithTheAffineMapOfTheScaledWindow()
+    {
+        var weights = WithLinearPart(RandomWeights.Create(Arch, Horizon, 3), 5);
+        var plain = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { ReferenceSeason = 4 };
+        var random = new Random(8);
+        float[] raw = Enumerable.Range(0, Rows * Window).Select(_ => (float)(60 + 80 * random.NextDouble())).ToArray();
+        float[] Run(ForecastingModelDescription d) => OnnxTestRunner.Run(ForecastingOnnxExporter.Export(d, weights), "Features", raw, new long[] { Rows, Window }, "Score", new long[] { Rows, Horizon });
+
+        float[] networks = Run(plain), blended = Run(plain with { LinearShare = 0.3f });
+        float[] w = weights.Get("linear.weight", Window, Horizon).Data, b = weights.Get("linear.bias", Horizon).Data;
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int k = 0; k < Horizon; k++)
+            {
+                double linear = b[k];
+                for (int i = 0; i < Window; i++)
+                    linear += (raw[r * Window + i] - 100.0) / 20.0 * w[i * Horizon + k];
+                double expected = 0.7 * networks[r * Horizon + k] + 0.3 * (100 + 20 * linear);
+                Assert.Equal(expected, blended[r * Horizon + k], 3);
+            }
+        }
+        Assert.NotEqual(networks[0], blended[0], 2);
+    }
+
+    [Fact]
+    public void TheImporterReadsThePartBackAndReExportsTheSameBytes()
+    {
+        var weights = WithLinearPart(RandomWeights.Create(Arch, Horizon, 3), 5);
+        var description = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { ReferenceSeason = 4, LinearShare = 0.5f };
+        byte[] onnx = ForecastingOnnxExporter.Export(description, weights);
+        var imported = OnnxModelImporter.Import(onnx);
+        Assert.Equal(0.5f, imported.Forecasting!.LinearShare);
+        Assert.Equal(weights.Get("linear.weight", Window, Horizon).Data, imported.Weights.Get("linear.weight", Window, Horizon).Data);
+        Assert.Equal(weights.Get("linear.bias", Horizon).Data, imported.Weights.Get("linear.bias", Horizon).Data);
+        Assert.Equal(onnx, ForecastingOnnxExporter.Export(imported.Forecasting, imported.Weights));
+        // Without the part, the graph holds no linear weights and the metadata no share.
+        var none = OnnxModelImporter.Import(ForecastingOnnxExporter.Export(description with { LinearShare = 0f }, weights));
+        Assert.Equal(0f, none.Forecasting!.LinearShare);
+        Assert.DoesNotContain(none.Weights.Tensors, t => t.Name.StartsWith("linear.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(-0.1f)]
+    public void AShareOutsideZeroToBelowOneIsRefused(float share)
+    {
+        var weights = WithLinearPart(RandomWeights.Create(Arch, Horizon, 3), 5);
+        var description = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { LinearShare = share };
+        Assert.Contains("LinearShare", Assert.Throws<ArgumentException>(() => ForecastingOnnxExporter.Export(description, weights)).Message);
+    }
+}

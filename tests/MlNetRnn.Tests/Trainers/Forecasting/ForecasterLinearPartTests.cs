@@ -1,0 +1,64 @@
+using Microsoft.ML;
+using MlNetRnn.Trainers.Forecasting;
+using Xunit;
+
+namespace MlNetRnn.Tests.Trainers.Forecasting;
+
+/// <summary>A forecaster with the linear part (ridge + damped-trend smoothing): what the graph holds, and that the part was refitted on every window.</summary>
+public sealed class ForecasterLinearPartTests
+{
+    [Fact]
+    public void TheGraphBlendsTheNetworksWithTheRidgePartRefittedOnEveryWindow()
+    {
+        var ml = new MLContext(1);
+        float[] series = TestData.AirPassengers();
+        var options = ForecasterTestOptions.Small(epochs: 2);
+        options.LinearShare = 0.4;
+        using var blended = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+        options.LinearShare = 0;
+        using var networksOnly = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+        // The fit's parity check compared ONNX Runtime with TorchSharp's networks blended with the C# part on held-out windows.
+        Assert.True(blended.Parity!.Passed, $"max abs diff {blended.Parity.MaxAbsDiff}");
+
+        var imported = OnnxModelImporter.Import(blended.GetOnnxModel());
+        Assert.Equal(0.4f, imported.Forecasting!.LinearShare);
+        Assert.Equal(0f, OnnxModelImporter.Import(networksOnly.GetOnnxModel()).Forecasting!.LinearShare);
+
+        // The exported part is the fit of every window (scaled with the model's own scaler) for one of the grid's ridge penalties.
+        int w = options.Window, h = options.Horizon;
+        var scaler = blended.Scaler;
+        int rows = series.Length - w - h + 1;
+        var x = new float[rows * w];
+        var y = new float[rows * h];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < w; i++)
+                x[r * w + i] = scaler.Transform(series[r + i]);
+            for (int k = 0; k < h; k++)
+                y[r * h + k] = scaler.Transform(series[r + w + k]);
+        }
+        float[] exported = imported.Weights.Get("linear.weight", w, h).Data;
+        var matching = LinearAutoregression.Penalties.Select(p => LinearPart.Fit(x, y, w, h, 1, p))
+            .Where(p => p.Weight.Zip(exported, (a, b) => Math.Abs(a - b)).Max() < 1e-5).ToArray();
+        Assert.Single(matching);
+        Assert.Equal(matching[0].Bias, imported.Weights.Get("linear.bias", h).Data);
+
+        // Same seed, same networks: in scaled space the blended forecast is 0.6 x the networks' + 0.4 x the part's.
+        float[] history = series[^w..];
+        float[] withPart = blended.Forecast(history), without = networksOnly.Forecast(history);
+        float[] linear = matching[0].Predict(history.Select(scaler.Transform).ToArray());
+        for (int k = 0; k < h; k++)
+            Assert.Equal(0.6 * scaler.Transform(without[k]) + 0.4 * linear[k], scaler.Transform(withPart[k]), 3);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(-0.2)]
+    public void AShareOutsideZeroToBelowOneIsRefusedByName(double share)
+    {
+        var options = ForecasterTestOptions.Small();
+        options.LinearShare = share;
+        var ex = Assert.ThrowsAny<ArgumentException>(() => new MLContext(1).Rnn().Forecaster(options));
+        Assert.Contains("LinearShare", ex.Message);
+    }
+}
