@@ -167,7 +167,11 @@ internal static class BenchJob
         var best = sweep.MaxBy(kv => kv.Value);
         var member = OnnxModelImporter.Import(onnx);
         const int members = 5;
-        var ensembleWeights = new WeightSet(Enumerable.Range(0, members).SelectMany(k => member.Weights.Tensors.Select(t => new NamedTensor($"member{k}." + t.Name, t.Shape, t.Data))));
+        // Each member gets a copy of the network; the linear part is one per model, shared by the members.
+        bool Linear(NamedTensor t) => t.Name is ForecastingModelDescription.LinearWeightName or ForecastingModelDescription.LinearBiasName;
+        var ensembleWeights = new WeightSet(Enumerable.Range(0, members)
+            .SelectMany(k => member.Weights.Tensors.Where(t => !Linear(t)).Select(t => new NamedTensor($"member{k}." + t.Name, t.Shape, t.Data)))
+            .Concat(member.Weights.Tensors.Where(Linear)));
         var ensembleDescription = member.Forecasting! with { Members = members, SeasonalNaiveMembers = member.Forecasting.SeasonalMemberCount * members };
         byte[] ensembleOnnx = ForecastingOnnxExporter.Export(ensembleDescription, ensembleWeights);
         int bestBatch = int.Parse(best.Key.Split(',')[0]["batch ".Length..], CultureInfo.InvariantCulture);

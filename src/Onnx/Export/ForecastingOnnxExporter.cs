@@ -111,9 +111,14 @@ public static class ForecastingOnnxExporter
         if (description.LinearShare > 0)
         {
             // The linear autoregressive part is one affine map of the scaled window; the forecast is a fixed-share blend of both parts.
-            var linearWeight = weights.Get("linear.weight", description.Window, description.Horizon);
-            var linearBias = weights.Get("linear.bias", description.Horizon);
-            string linear = b.Op("Gemm", "linear.out", new[] { x, b.AddFloat("linear.weight", linearWeight.Shape, linearWeight.Data), b.AddFloat("linear.bias", linearBias.Shape, linearBias.Data) });
+            var linearWeight = weights.Get(ForecastingModelDescription.LinearWeightName, description.Window, description.Horizon);
+            var linearBias = weights.Get(ForecastingModelDescription.LinearBiasName, description.Horizon);
+            string linear = b.Op("Gemm", "linear.out", new[]
+            {
+                x,
+                b.AddFloat(ForecastingModelDescription.LinearWeightName, linearWeight.Shape, linearWeight.Data),
+                b.AddFloat(ForecastingModelDescription.LinearBiasName, linearBias.Shape, linearBias.Data),
+            });
             string networks = b.Op("Mul", "blend.networks", new[] { y, b.AddFloatScalar("blend.network_share", 1f - description.LinearShare) });
             string linearPart = b.Op("Mul", "blend.linear", new[] { linear, b.AddFloatScalar("blend.linear_share", description.LinearShare) });
             y = b.Op("Add", "blend.forecast", new[] { networks, linearPart });

@@ -96,8 +96,9 @@ public static class OnnxModelImporter
             }
             if (forecasting.LinearShare > 0)
             {
-                tensors.Add(Float(initializers, "linear.weight", "linear.weight", forecasting.Window, outputs));
-                tensors.Add(Float(initializers, "linear.bias", "linear.bias", outputs));
+                const string weight = ForecastingModelDescription.LinearWeightName, bias = ForecastingModelDescription.LinearBiasName;
+                tensors.Add(Float(initializers, weight, weight, forecasting.Window, outputs));
+                tensors.Add(Float(initializers, bias, bias, outputs));
             }
         }
         else

@@ -53,6 +53,12 @@ public sealed record ForecastingModelDescription(
     /// </summary>
     public float LinearShare { get; init; }
 
+    /// <summary>Name of the linear part's matrix <c>[Window, Horizon]</c>, in the weight set and in the graph (one per model, not per member).</summary>
+    public const string LinearWeightName = "linear.weight";
+
+    /// <summary>Name of the linear part's offset <c>[Horizon]</c>, in the weight set and in the graph.</summary>
+    public const string LinearBiasName = "linear.bias";
+
     /// <summary>
     /// Emit the recurrent stack step by step as plain ONNX ops (<c>Gemm</c>, <c>Sigmoid</c>, <c>Tanh</c>, ...) over the fixed window instead
     /// of one LSTM/GRU/RNN node per layer: the same numbers (to float rounding), about twice the windows per second on ONNX Runtime's

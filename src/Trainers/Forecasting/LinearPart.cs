@@ -63,8 +63,8 @@ internal sealed class LinearPart
     /// <summary>The part's weights as the exporter reads them: <c>linear.weight</c> <c>[Window, Horizon]</c> and <c>linear.bias</c> <c>[Horizon]</c>.</summary>
     public IEnumerable<NamedTensor> Weights() => new[]
     {
-        new NamedTensor("linear.weight", new long[] { Window, Horizon }, Weight),
-        new NamedTensor("linear.bias", new long[] { Horizon }, Bias),
+        new NamedTensor(ForecastingModelDescription.LinearWeightName, new long[] { Window, Horizon }, Weight),
+        new NamedTensor(ForecastingModelDescription.LinearBiasName, new long[] { Horizon }, Bias),
     };
 
     /// <summary>The part's scaled forecasts <c>[rows, Horizon]</c> for scaled windows <c>[rows, Window]</c>, as the graph's Gemm computes them.</summary>

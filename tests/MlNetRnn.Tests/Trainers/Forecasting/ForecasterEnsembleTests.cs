@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetRnn.Trainers.Forecasting;
 using Xunit;
 
 namespace MlNetRnn.Tests.Trainers.Forecasting;
@@ -28,7 +29,7 @@ public sealed class ForecasterEnsembleTests
         float[] history = series[^12..];
         var members = Enumerable.Range(0, 3).Select(k =>
         {
-            var single = f with { Members = 1, SeasonalNaiveMembers = k < f.SeasonalMemberCount ? 1 : 0, Interval = null };
+            var single = f with { Members = 1, SeasonalNaiveMembers = k < f.SeasonalMemberCount ? 1 : 0, Interval = null, LinearShare = 0f };
             return OnnxTestRunner.Run(ForecastingOnnxExporter.Export(single, EnsembleWeights.Member(imported.Weights, 3, k)), "Features", history, new long[] { 1, 12 }, "Score", new long[] { 1, 3 });
         }).ToArray();
         float[] forecast = ensemble.Forecast(history);
@@ -36,9 +37,13 @@ public sealed class ForecasterEnsembleTests
         Assert.Equal(3, f.Members);
         Assert.Equal(12, f.ReferenceSeason);
         Assert.Equal(2, f.SeasonalMemberCount); // the default mixed reference: members 0 and 1 correct seasonal naive, member 2 forecasts the level
+        // The default linear part: its affine map of the scaled window, blended with the members' mean by the share.
+        Assert.Equal(0.5f, f.LinearShare);
+        float[] linear = LinearPart.Apply(imported.Weights.Get("linear.weight", 12, 3).Data, imported.Weights.Get("linear.bias", 3).Data,
+            history.Select(f.Scaler.Transform).ToArray(), 12, 3);
         for (int h = 0; h < 3; h++)
         {
-            double mean = members.Average(m => (double)f.Scaler.Transform(m[h]));
+            double mean = (1 - f.LinearShare) * members.Average(m => (double)f.Scaler.Transform(m[h])) + f.LinearShare * linear[h];
             float expected = f.Scaler.Inverse((float)mean);
             Assert.True(Math.Abs(expected - forecast[h]) <= 1e-3 + 1e-4 * expected, $"step {h}: ensemble {forecast[h]}, mean of members {expected}");
         }

@@ -14,6 +14,7 @@ public sealed class TrainingLoopTests
         options.LearningRate = 0.05; // large steps make validation loss bounce, so patience triggers quickly
         options.RefitOnAllWindows = false;
         options.Loss = ForecastLoss.SquaredError; // ValidationLossOf recomputes the validation MSE
+        options.LinearShare = 0; // the model's forecasts are then the network's alone, whose validation loss training reports
         var reports = new List<TrainingProgress>();
         options.Progress = new ListProgress(reports);
 
