@@ -182,7 +182,10 @@ public static class ForecastingOnnxExporter
         if (d.NetworkWeight != 1)
             m[OnnxMetadataKeys.NetworkWeight] = RecurrentMetadata.Floats(new[] { d.NetworkWeight });
         if (d.LinearShare > 0)
+        {
             m[OnnxMetadataKeys.LinearShare] = RecurrentMetadata.Floats(new[] { d.LinearShare });
+            m[OnnxMetadataKeys.LinearSeason] = RecurrentMetadata.Int(Math.Max(1, d.LinearSeason));
+        }
         if (d.UnrolledSteps)
             m[OnnxMetadataKeys.UnrolledSteps] = RecurrentMetadata.Bool(true);
         if (d.Interval is { } interval)
@@ -208,7 +211,7 @@ public static class ForecastingOnnxExporter
         string reference = d.SeasonalMemberCount == 0 ? ""
             : d.SeasonalMemberCount == d.Members ? string.Create(c, $", correcting the seasonal-naive forecast (season {d.ReferenceSeason})")
             : string.Create(c, $", {d.SeasonalMemberCount} of them correcting the seasonal-naive forecast (season {d.ReferenceSeason})");
-        string linear = d.LinearShare > 0 ? string.Create(c, $", blended with a linear autoregression (share {d.LinearShare:0.###})") : "";
+        string linear = d.LinearShare > 0 ? string.Create(c, $", blended with a linear part, ridge autoregression + damped-trend smoothing (share {d.LinearShare:0.###})") : "";
         string interval = d.Interval is { } i ? string.Create(c, $", '{d.LowerOutputName}' and '{d.UpperOutputName}' the {i.Coverage:P0} prediction interval") : "";
         return string.Create(c,
             $"MlNetRnn forecaster: {members}{a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}{reference}{linear}; " +

@@ -223,8 +223,19 @@ public static class OnnxModelImporter
             Interval = ReadInterval(m, RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Horizon)),
             NetworkWeight = m.ContainsKey(OnnxMetadataKeys.NetworkWeight) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.NetworkWeight).Single() : 1f,
             UnrolledSteps = m.ContainsKey(OnnxMetadataKeys.UnrolledSteps) && RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UnrolledSteps),
-            LinearShare = m.ContainsKey(OnnxMetadataKeys.LinearShare) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.LinearShare).Single() : 0f,
+            LinearShare = ReadLinearShare(m),
+            LinearSeason = m.ContainsKey(OnnxMetadataKeys.LinearSeason) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.LinearSeason) : 0,
         };
+    }
+
+    private static float ReadLinearShare(IReadOnlyDictionary<string, string> m)
+    {
+        if (!m.ContainsKey(OnnxMetadataKeys.LinearShare))
+            return 0f;
+        float share = RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.LinearShare).Single();
+        return share > 0 && share < 1
+            ? share
+            : throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.LinearShare}' holds {share}; a forecaster's linear share is above 0 and below 1 (the key is absent without a linear part).");
     }
 
     private static ForecastIntervalOffsets? ReadInterval(IReadOnlyDictionary<string, string> m, int horizon)

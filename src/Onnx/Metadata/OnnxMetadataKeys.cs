@@ -53,6 +53,8 @@ public static class OnnxMetadataKeys
     public const string NetworkWeight = "forecast.network_weight";
     /// <summary>Share of the linear autoregressive part in a forecaster's forecast (absent: 0, no linear part).</summary>
     public const string LinearShare = "forecast.linear_share";
+    /// <summary>Season the linear part was fitted with (present with <see cref="LinearShare"/>).</summary>
+    public const string LinearSeason = "forecast.linear_season";
     /// <summary>"true" when a forecaster's recurrent stack is unrolled over the window as plain ops (absent: one recurrent node per layer).</summary>
     public const string UnrolledSteps = "rnn.unrolled";
     /// <summary>Ensemble members averaged by the graph (forecasting); absent means 1.</summary>

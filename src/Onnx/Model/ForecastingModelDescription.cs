@@ -53,6 +53,12 @@ public sealed record ForecastingModelDescription(
     /// </summary>
     public float LinearShare { get; init; }
 
+    /// <summary>
+    /// The season the linear part was fitted with (written when the part is present; informational, the graph needs only its weights).
+    /// It can differ from <see cref="ReferenceSeason"/>, which is 0 when no network uses the seasonal-naive reference.
+    /// </summary>
+    public int LinearSeason { get; init; }
+
     /// <summary>Name of the linear part's matrix <c>[Window, Horizon]</c>, in the weight set and in the graph (one per model, not per member).</summary>
     public const string LinearWeightName = "linear.weight";
 

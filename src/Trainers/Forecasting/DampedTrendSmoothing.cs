@@ -104,7 +104,7 @@ internal sealed record DampedTrendSmoothing(double Alpha, double Beta, double Ph
         return best;
     }
 
-    /// <summary>The method as a matrix <c>[window, horizon]</c> (row-major): forecast = window · matrix; column i is the forecast of the i-th unit window.</summary>
+    /// <summary>The method as a matrix <c>[window, horizon]</c> (row-major): forecast = window · matrix; row i is the forecast of the i-th unit window.</summary>
     public double[] Map(int window, int horizon, int season)
     {
         var map = new double[window * horizon];

@@ -46,13 +46,18 @@ internal sealed class ForecastSums
     /// The candidate weight whose forecast has the lowest mean absolute error against <paramref name="targets"/> (scaled space): 1 unless
     /// shrinking the networks' correction towards the reference does strictly better on these (validation) windows.
     /// </summary>
-    public float ChooseNetworkWeight(ReadOnlySpan<float> targets, int members)
+    /// <param name="targets">The windows' targets in scaled space.</param>
+    /// <param name="members">Ensemble members summed.</param>
+    /// <param name="finish">Maps the ensemble's forecast to what the model ships (the blend with the linear part), or null.</param>
+    public float ChooseNetworkWeight(ReadOnlySpan<float> targets, int members, Func<float[], float[]>? finish = null)
     {
         float best = Candidates[0];
         double bestError = double.PositiveInfinity;
         foreach (float weight in Candidates)
         {
             var forecast = Forecast(members, weight);
+            if (finish is not null)
+                forecast = finish(forecast);
             double error = 0;
             for (int i = 0; i < forecast.Length; i++)
                 error += Math.Abs(targets[i] - forecast[i]);

@@ -107,7 +107,8 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
     /// Choose, on the validation windows, how much of the networks' correction to add to the reference: the forecast becomes
     /// <c>reference + w · mean(networks)</c> with <c>w</c> the one of 1, 0.5 and 0 with the lowest validation MAE (1 on a tie), so a
     /// series where the networks only add noise falls back towards seasonal naive / the window's level. Needs validation windows and
-    /// a reference (<see cref="Reference"/> not WindowLevel without <see cref="RelativeToWindow"/>). Default false.
+    /// a reference (<see cref="Reference"/> not WindowLevel without <see cref="RelativeToWindow"/>). With a linear part
+    /// (<see cref="LinearShare"/>) the weight is judged on the blend the model ships. Default false.
     /// </summary>
     public bool ShrinkTowardsReference { get; set; }
 
@@ -116,7 +117,8 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
     /// inside the same ONNX graph (one more <c>Gemm</c>). The part is the mean of two classical forecasters that are linear in the window:
     /// a direct ridge autoregression of the horizon on the window (two fits averaged, one correcting the seasonal-naive forecast, one the
     /// window's mean; the penalty chosen on the validation windows) and damped-trend exponential smoothing run over each window (its
-    /// parameters from a grid, by the lowest training error). Both fit in milliseconds. Combining the networks with simple methods made
+    /// parameters from a grid, by the lowest training error); with no validation windows the penalty is 10. Both fit in milliseconds for
+    /// the usual windows (the regression's cost grows with the window's square; windows over 1,000 values get no linear part). Combining the networks with simple methods made
     /// the forecaster more robust on series nobody tuned it on (docs/PERFORMANCE.md has the measurements). 0 leaves the part out. Default 0.5.
     /// </summary>
     public double LinearShare { get; set; } = 0.5;
@@ -139,7 +141,8 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
         if (Reference != ForecastReference.WindowLevel)
             Require(Season <= Window, nameof(Season), Season, $"at most the window ({Window}) when the seasonal-naive reference is used (it is read off the window); raise Window or use Reference = WindowLevel");
         Require(MaxTrainingWindows >= 0, nameof(MaxTrainingWindows), MaxTrainingWindows, "0 (all windows) or more");
-        Require(LinearShare >= 0 && LinearShare < 1, nameof(LinearShare), LinearShare, "in [0, 1) (0: no linear part)");
+        // Checked as the float the graph stores, so a share that rounds to 1 is refused before training rather than at export.
+        Require(LinearShare >= 0 && (float)LinearShare < 1, nameof(LinearShare), LinearShare, "in [0, 1) (0: no linear part)");
         Require(IntervalWidening >= 1 && IntervalWidening <= 10, nameof(IntervalWidening), IntervalWidening, "between 1 and 10");
         Require(Enum.IsDefined(Loss), nameof(Loss), Loss, "a defined ForecastLoss");
         Require(EnsembleSize >= 1 && EnsembleSize <= 100, nameof(EnsembleSize), EnsembleSize, "between 1 and 100");

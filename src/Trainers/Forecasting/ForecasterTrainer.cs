@@ -257,7 +257,9 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             bool hasReference = seasonalMembers > 0 || o.RelativeToWindow;
             if (o.ShrinkTowardsReference && hasReference && validationRows > 0)
             {
-                weight = validation.ChooseNetworkWeight(validationAbsolute, o.EnsembleSize);
+                // Judged on what ships: the networks blended with the linear part when there is one.
+                weight = validation.ChooseNetworkWeight(validationAbsolute, o.EnsembleSize,
+                    linear is { } part ? networks => Blend(networks, part.ValidationForecast, part.Share) : null);
                 session.Info(string.Create(CultureInfo.InvariantCulture,
                     $"network weight {weight} (the reference plus {weight} x the networks' correction had the lowest validation MAE of the weights {string.Join(", ", ForecastSums.Candidates)})."));
             }
@@ -304,6 +306,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             NetworkWeight = networkWeight,
             UnrolledSteps = UnrollsSteps(architecture),
             LinearShare = linear?.Share ?? 0f,
+            LinearSeason = linear?.Part.Season ?? 0,
         };
         var metadata = session.Metadata(history).Concat(new KeyValuePair<string, string>[]
         {
@@ -318,7 +321,10 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         IDataView windowsSchema = o.SeriesColumnName is null
             ? input
             : SeriesWindowing.CreateWindows(_mlContext, new float[o.Window + o.Horizon], o.Window, o.Horizon, o.FeatureColumnName, o.LabelColumnName);
-        return ForecasterTransformer.Create(_mlContext, onnx, windowsSchema, o, history, parity, session.Channel);
+        // The transformer reports the options the model was built with: no linear part when it was left out (a too-long window).
+        var built = o.Clone();
+        built.LinearShare = description.LinearShare;
+        return ForecasterTransformer.Create(_mlContext, onnx, windowsSchema, built, history, parity, session.Channel);
     }
 
     /// <summary>
@@ -349,6 +355,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
     {
         if (o.LinearShare == 0)
             return null;
+        o.CancellationToken.ThrowIfCancellationRequested();
         if (o.Window > LinearAutoregression.MaxWindow)
         {
             session.Warning(string.Create(CultureInfo.InvariantCulture,

@@ -355,7 +355,7 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
             Reference = description.SeasonalMemberCount == 0 ? ForecastReference.WindowLevel
                 : description.SeasonalMemberCount == description.Members ? ForecastReference.SeasonalNaive
                 : ForecastReference.Mixed,
-            Season = Math.Max(1, description.ReferenceSeason),
+            Season = Math.Max(1, Math.Max(description.ReferenceSeason, description.LinearSeason)),
             IntervalCoverage = description.Interval?.Coverage ?? 0,
             LinearShare = description.LinearShare,
             Cell = Require(m, OnnxMetadataKeys.Cell) switch

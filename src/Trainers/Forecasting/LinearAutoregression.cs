@@ -10,10 +10,10 @@ namespace MlNetRnn.Trainers.Forecasting;
 /// </summary>
 internal sealed class LinearAutoregression
 {
-    /// <summary>The ridge penalties <see cref="Choose"/> compares on the validation windows (per window value, in scaled units squared).</summary>
+    /// <summary>The ridge penalties <see cref="Choose"/> compares on the validation windows (added to the Gram matrix of the centred windows, in scaled units squared; not divided by the number of windows).</summary>
     public static readonly double[] Penalties = { 0.3, 1, 3, 10, 30, 100, 300, 1000 };
 
-    /// <summary>The penalty used when there are no validation windows to choose one on (the middle of <see cref="Penalties"/>).</summary>
+    /// <summary>The penalty used when there are no validation windows to choose one on (a moderate value from <see cref="Penalties"/>).</summary>
     public const double DefaultPenalty = 10;
 
     /// <summary>The longest window the part is fitted for: its normal equations grow with the window's square.</summary>
@@ -63,48 +63,7 @@ internal sealed class LinearAutoregression
         if (rows < 1 || x.Length != rows * window || y.Length != rows * horizon)
             throw new ArgumentException($"Expected rows x {window} window values and rows x {horizon} targets; got {x.Length} and {y.Length}.");
 
-        // Features: each window minus its own mean. Targets: the values minus each reference.
-        var features = new double[rows * window];
-        var seasonalTargets = new double[rows * horizon];
-        var levelTargets = new double[rows * horizon];
-        for (int r = 0; r < rows; r++)
-        {
-            var row = x.Slice(r * window, window);
-            double level = 0;
-            foreach (float v in row)
-                level += v;
-            level /= window;
-            for (int i = 0; i < window; i++)
-                features[r * window + i] = row[i] - level;
-            for (int k = 0; k < horizon; k++)
-            {
-                double target = y[r * horizon + k];
-                seasonalTargets[r * horizon + k] = target - row[window - season + k % season];
-                levelTargets[r * horizon + k] = target - level;
-            }
-        }
-        var seasonal = Ridge(features, seasonalTargets, rows, window, horizon, penalty);
-        var level2 = Ridge(features, levelTargets, rows, window, horizon, penalty);
-
-        // forecast = ½ (naive(x) + Pβs + bs) + ½ (mean(x) + Pβl + bl), with P the centring: (Pβ)[i, k] = β[i, k] − mean_i β[·, k].
-        var weight = new float[window * horizon];
-        var bias = new float[horizon];
-        for (int k = 0; k < horizon; k++)
-        {
-            double columnMean = 0;
-            for (int i = 0; i < window; i++)
-                columnMean += seasonal.Beta[i * horizon + k] + level2.Beta[i * horizon + k];
-            columnMean /= window;
-            for (int i = 0; i < window; i++)
-            {
-                double w = seasonal.Beta[i * horizon + k] + level2.Beta[i * horizon + k] - columnMean + 1.0 / window;
-                if (i == window - season + k % season)
-                    w += 1;
-                weight[i * horizon + k] = (float)(w / 2);
-            }
-            bias[k] = (float)((seasonal.Intercept[k] + level2.Intercept[k]) / 2);
-        }
-        return new LinearAutoregression(window, horizon, weight, bias, penalty);
+        return Solve(NormalEquations.Build(x, y, window, horizon, season), penalty);
     }
 
     /// <summary>
@@ -118,9 +77,13 @@ internal sealed class LinearAutoregression
         LinearAutoregression? best = null;
         float[]? bestForecast = null;
         double bestError = double.PositiveInfinity;
+        if (season < 1 || season > window)
+            throw new ArgumentOutOfRangeException(nameof(season), season, $"The seasonal-naive reference needs a season between 1 and the window ({window}).");
+        // The normal equations do not depend on the penalty: built once, solved once per penalty.
+        var equations = NormalEquations.Build(trainX, trainY, window, horizon, season);
         foreach (double penalty in Penalties)
         {
-            var part = Fit(trainX, trainY, window, horizon, season, penalty);
+            var part = Solve(equations, penalty);
             var forecast = part.Predict(validationX);
             double error = 0;
             for (int i = 0; i < forecast.Length; i++)
@@ -134,55 +97,128 @@ internal sealed class LinearAutoregression
     /// <summary>The regression's scaled forecasts <c>[rows, Horizon]</c> for scaled windows <c>[rows, Window]</c>.</summary>
     public float[] Predict(ReadOnlySpan<float> x) => LinearPart.Apply(Weight, Bias, x, Window, Horizon);
 
-    // Ridge regression with an unpenalised intercept: centre features and targets over the rows, solve (XᵀX + λI) β = XᵀY by Cholesky.
-    private static (double[] Beta, double[] Intercept) Ridge(double[] features, double[] targets, int rows, int p, int outputs, double penalty)
+    // forecast = ½ (naive(x) + Pβs + bs) + ½ (mean(x) + Pβl + bl), with P the centring: (Pβ)[i, k] = β[i, k] − mean_i β[·, k].
+    private static LinearAutoregression Solve(NormalEquations e, double penalty)
     {
-        var featureMean = new double[p];
-        var targetMean = new double[outputs];
-        for (int r = 0; r < rows; r++)
+        int window = e.Window, horizon = e.Horizon, season = e.Season;
+        var (beta, intercept) = e.Solve(penalty);
+        var weight = new float[window * horizon];
+        var bias = new float[horizon];
+        for (int k = 0; k < horizon; k++)
         {
-            for (int i = 0; i < p; i++)
-                featureMean[i] += features[r * p + i] / rows;
-            for (int k = 0; k < outputs; k++)
-                targetMean[k] += targets[r * outputs + k] / rows;
-        }
-        var gram = new double[p * p];
-        var cross = new double[p * outputs];
-        var xr = new double[p];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int i = 0; i < p; i++)
-                xr[i] = features[r * p + i] - featureMean[i];
-            for (int i = 0; i < p; i++)
+            // Columns k (seasonal-naive reference) and horizon + k (the window's mean) of the joint solution.
+            double columnMean = 0;
+            for (int i = 0; i < window; i++)
+                columnMean += beta[i * 2 * horizon + k] + beta[i * 2 * horizon + horizon + k];
+            columnMean /= window;
+            for (int i = 0; i < window; i++)
             {
-                for (int j = 0; j <= i; j++)
-                    gram[i * p + j] += xr[i] * xr[j];
-                for (int k = 0; k < outputs; k++)
-                    cross[i * outputs + k] += xr[i] * (targets[r * outputs + k] - targetMean[k]);
+                double w = beta[i * 2 * horizon + k] + beta[i * 2 * horizon + horizon + k] - columnMean + 1.0 / window;
+                if (i == window - season + k % season)
+                    w += 1;
+                weight[i * horizon + k] = (float)(w / 2);
             }
+            bias[k] = (float)((intercept[k] + intercept[horizon + k]) / 2);
         }
-        for (int i = 0; i < p; i++)
-            gram[i * p + i] += penalty;
-        CholeskyInPlace(gram, p);
-        var beta = new double[p * outputs];
-        var column = new double[p];
-        for (int k = 0; k < outputs; k++)
+        return new LinearAutoregression(window, horizon, weight, bias, penalty);
+    }
+
+    /// <summary>
+    /// Ridge regression with an unpenalised intercept of both targets (the values minus the seasonal-naive forecast, and minus the
+    /// window's mean; <c>2 · horizon</c> columns) on the centred windows: the features and targets are centred over the rows, and
+    /// <c>(XᵀX + λI) β = XᵀY</c> is solved by Cholesky for each penalty λ.
+    /// </summary>
+    private sealed class NormalEquations
+    {
+        private double[] _gram = Array.Empty<double>();
+        private double[] _cross = Array.Empty<double>();
+        private double[] _featureMean = Array.Empty<double>();
+        private double[] _targetMean = Array.Empty<double>();
+
+        public int Window { get; private init; }
+        public int Horizon { get; private init; }
+        public int Season { get; private init; }
+
+        public static NormalEquations Build(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int window, int horizon, int season)
         {
-            for (int i = 0; i < p; i++)
-                column[i] = cross[i * outputs + k];
-            CholeskySolve(gram, p, column);
-            for (int i = 0; i < p; i++)
-                beta[i * outputs + k] = column[i];
+            int rows = x.Length / window;
+            if (rows < 1 || x.Length != rows * window || y.Length != rows * horizon)
+                throw new ArgumentException($"Expected rows x {window} window values and rows x {horizon} targets; got {x.Length} and {y.Length}.");
+            int p = window, q = 2 * horizon;
+            // Features: each window minus its own mean. Targets: the values minus each reference.
+            var features = new double[rows * p];
+            var targets = new double[rows * q];
+            for (int r = 0; r < rows; r++)
+            {
+                var row = x.Slice(r * window, window);
+                double level = 0;
+                foreach (float v in row)
+                    level += v;
+                level /= window;
+                for (int i = 0; i < window; i++)
+                    features[r * p + i] = row[i] - level;
+                for (int k = 0; k < horizon; k++)
+                {
+                    double target = y[r * horizon + k];
+                    targets[r * q + k] = target - row[window - season + k % season];
+                    targets[r * q + horizon + k] = target - level;
+                }
+            }
+            var featureMean = new double[p];
+            var targetMean = new double[q];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < p; i++)
+                    featureMean[i] += features[r * p + i] / rows;
+                for (int k = 0; k < q; k++)
+                    targetMean[k] += targets[r * q + k] / rows;
+            }
+            var gram = new double[p * p];
+            var cross = new double[p * q];
+            var xr = new double[p];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < p; i++)
+                    xr[i] = features[r * p + i] - featureMean[i];
+                for (int i = 0; i < p; i++)
+                {
+                    for (int j = 0; j <= i; j++)
+                        gram[i * p + j] += xr[i] * xr[j];
+                    for (int k = 0; k < q; k++)
+                        cross[i * q + k] += xr[i] * (targets[r * q + k] - targetMean[k]);
+                }
+            }
+            return new NormalEquations { _gram = gram, _cross = cross, _featureMean = featureMean, _targetMean = targetMean, Window = window, Horizon = horizon, Season = season };
         }
-        var intercept = new double[outputs];
-        for (int k = 0; k < outputs; k++)
+
+        /// <summary>β <c>[window, 2·horizon]</c> and the intercepts <c>[2·horizon]</c> for penalty λ.</summary>
+        public (double[] Beta, double[] Intercept) Solve(double penalty)
         {
-            double s = targetMean[k];
+            int p = Window, q = 2 * Horizon;
+            var l = (double[])_gram.Clone();
             for (int i = 0; i < p; i++)
-                s -= featureMean[i] * beta[i * outputs + k];
-            intercept[k] = s;
+                l[i * p + i] += penalty;
+            CholeskyInPlace(l, p);
+            var beta = new double[p * q];
+            var column = new double[p];
+            for (int k = 0; k < q; k++)
+            {
+                for (int i = 0; i < p; i++)
+                    column[i] = _cross[i * q + k];
+                CholeskySolve(l, p, column);
+                for (int i = 0; i < p; i++)
+                    beta[i * q + k] = column[i];
+            }
+            var intercept = new double[q];
+            for (int k = 0; k < q; k++)
+            {
+                double s = _targetMean[k];
+                for (int i = 0; i < p; i++)
+                    s -= _featureMean[i] * beta[i * q + k];
+                intercept[k] = s;
+            }
+            return (beta, intercept);
         }
-        return (beta, intercept);
     }
 
     // Lower-triangular L with A = L Lᵀ, written over A's lower triangle (A is symmetric positive definite: a Gram matrix plus λI, λ > 0).

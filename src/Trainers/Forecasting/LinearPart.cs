@@ -12,6 +12,7 @@ internal sealed class LinearPart
     {
         Regression = regression;
         Smoothing = smoothing;
+        Season = season;
         Window = regression.Window;
         Horizon = regression.Horizon;
         double[] smoothingMap = smoothing.Map(Window, Horizon, season);
@@ -27,6 +28,9 @@ internal sealed class LinearPart
 
     /// <summary>The smoothing half's parameters.</summary>
     public DampedTrendSmoothing Smoothing { get; }
+
+    /// <summary>The season both halves read (1: none).</summary>
+    public int Season { get; }
 
     /// <summary>Values per window.</summary>
     public int Window { get; }

@@ -55,10 +55,11 @@ public sealed class ForecastLinearPartGraphTests
     public void TheImporterReadsThePartBackAndReExportsTheSameBytes()
     {
         var weights = WithLinearPart(RandomWeights.Create(Arch, Horizon, 3), 5);
-        var description = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { ReferenceSeason = 4, LinearShare = 0.5f };
+        var description = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { ReferenceSeason = 4, LinearShare = 0.5f, LinearSeason = 4 };
         byte[] onnx = ForecastingOnnxExporter.Export(description, weights);
         var imported = OnnxModelImporter.Import(onnx);
         Assert.Equal(0.5f, imported.Forecasting!.LinearShare);
+        Assert.Equal(4, imported.Forecasting.LinearSeason);
         Assert.Equal(weights.Get("linear.weight", Window, Horizon).Data, imported.Weights.Get("linear.weight", Window, Horizon).Data);
         Assert.Equal(weights.Get("linear.bias", Horizon).Data, imported.Weights.Get("linear.bias", Horizon).Data);
         Assert.Equal(onnx, ForecastingOnnxExporter.Export(imported.Forecasting, imported.Weights));
@@ -66,6 +67,20 @@ public sealed class ForecastLinearPartGraphTests
         var none = OnnxModelImporter.Import(ForecastingOnnxExporter.Export(description with { LinearShare = 0f }, weights));
         Assert.Equal(0f, none.Forecasting!.LinearShare);
         Assert.DoesNotContain(none.Weights.Tensors, t => t.Name.StartsWith("linear.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("-0.25")]
+    [InlineData("0")]
+    public void TheImporterRefusesAShareOutsideZeroToOne(string share)
+    {
+        var weights = WithLinearPart(RandomWeights.Create(Arch, Horizon, 3), 5);
+        var proto = MlNetRnn.Onnx.Protobuf.ModelProto.Parser.ParseFrom(ForecastingOnnxExporter.Export(
+            new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { LinearShare = 0.5f, LinearSeason = 4 }, weights));
+        proto.MetadataProps.Single(p => p.Key == OnnxMetadataKeys.LinearShare).Value = share;
+        var ex = Assert.Throws<InvalidDataException>(() => OnnxModelImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(proto)));
+        Assert.Contains(OnnxMetadataKeys.LinearShare, ex.Message);
     }
 
     [Theory]

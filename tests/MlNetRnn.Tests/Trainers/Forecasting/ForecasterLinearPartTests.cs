@@ -7,12 +7,16 @@ namespace MlNetRnn.Tests.Trainers.Forecasting;
 /// <summary>A forecaster with the linear part (ridge + damped-trend smoothing): what the graph holds, and that the part was refitted on every window.</summary>
 public sealed class ForecasterLinearPartTests
 {
-    [Fact]
-    public void TheGraphBlendsTheNetworksWithTheRidgePartRefittedOnEveryWindow()
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(4, 6)] // seasonal, and a horizon longer than the season
+    public void TheGraphBlendsTheNetworksWithThePartRefittedOnEveryWindow(int season, int horizon)
     {
         var ml = new MLContext(1);
         float[] series = TestData.AirPassengers();
         var options = ForecasterTestOptions.Small(epochs: 2);
+        options.Season = season;
+        options.Horizon = horizon;
         options.LinearShare = 0.4;
         using var blended = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
         options.LinearShare = 0;
@@ -22,6 +26,7 @@ public sealed class ForecasterLinearPartTests
 
         var imported = OnnxModelImporter.Import(blended.GetOnnxModel());
         Assert.Equal(0.4f, imported.Forecasting!.LinearShare);
+        Assert.Equal(season, imported.Forecasting.LinearSeason);
         Assert.Equal(0f, OnnxModelImporter.Import(networksOnly.GetOnnxModel()).Forecasting!.LinearShare);
 
         // The exported part is the fit of every window (scaled with the model's own scaler) for one of the grid's ridge penalties.
@@ -38,7 +43,7 @@ public sealed class ForecasterLinearPartTests
                 y[r * h + k] = scaler.Transform(series[r + w + k]);
         }
         float[] exported = imported.Weights.Get("linear.weight", w, h).Data;
-        var matching = LinearAutoregression.Penalties.Select(p => LinearPart.Fit(x, y, w, h, 1, p))
+        var matching = LinearAutoregression.Penalties.Select(p => LinearPart.Fit(x, y, w, h, season, p))
             .Where(p => p.Weight.Zip(exported, (a, b) => Math.Abs(a - b)).Max() < 1e-5).ToArray();
         Assert.Single(matching);
         Assert.Equal(matching[0].Bias, imported.Weights.Get("linear.bias", h).Data);
@@ -54,6 +59,7 @@ public sealed class ForecasterLinearPartTests
     [Theory]
     [InlineData(1.0)]
     [InlineData(-0.2)]
+    [InlineData(0.99999999)] // below 1, but 1 as the float the graph stores
     public void AShareOutsideZeroToBelowOneIsRefusedByName(double share)
     {
         var options = ForecasterTestOptions.Small();

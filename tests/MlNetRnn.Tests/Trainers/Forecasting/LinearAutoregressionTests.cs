@@ -11,11 +11,11 @@ public sealed class LinearAutoregressionTests
 {
     private const int Window = 8, Horizon = 3, Season = 4;
 
-    private static (float[] X, float[] Y) RandomWindows(int rows, int seed)
+    private static (float[] X, float[] Y) RandomWindows(int rows, int seed, int horizon = Horizon)
     {
         var random = new Random(seed);
         // A noisy seasonal random walk, cut into windows and the values that follow them.
-        var series = new float[rows + Window + Horizon];
+        var series = new float[rows + Window + horizon];
         double level = 0;
         for (int t = 0; t < series.Length; t++)
         {
@@ -23,11 +23,11 @@ public sealed class LinearAutoregressionTests
             series[t] = (float)(level + Math.Sin(t * Math.PI / 2) + 0.3 * (random.NextDouble() - 0.5));
         }
         var x = new float[rows * Window];
-        var y = new float[rows * Horizon];
+        var y = new float[rows * horizon];
         for (int r = 0; r < rows; r++)
         {
             Array.Copy(series, r, x, r * Window, Window);
-            Array.Copy(series, r + Window, y, r * Horizon, Horizon);
+            Array.Copy(series, r + Window, y, r * horizon, horizon);
         }
         return (x, y);
     }
@@ -61,13 +61,14 @@ public sealed class LinearAutoregressionTests
     }
 
     [Theory]
-    [InlineData(0.3)]
-    [InlineData(30)]
-    public void ThePartIsTheMeanOfTwoRidgeRegressionsOnTheCentredWindow(double penalty)
+    [InlineData(0.3, 3)]
+    [InlineData(30, 3)]
+    [InlineData(3, 6)] // a horizon longer than the season: the seasonal-naive reference wraps round
+    public void ThePartIsTheMeanOfTwoRidgeRegressionsOnTheCentredWindow(double penalty, int horizon)
     {
         const int rows = 40;
-        var (x, y) = RandomWindows(rows, 3);
-        var part = LinearAutoregression.Fit(x, y, Window, Horizon, Season, penalty);
+        var (x, y) = RandomWindows(rows, 3, horizon);
+        var part = LinearAutoregression.Fit(x, y, Window, horizon, Season, penalty);
 
         double[] Centred(int r)
         {
@@ -77,20 +78,20 @@ public sealed class LinearAutoregressionTests
         var design = Enumerable.Range(0, rows).Select(Centred).ToArray();
         double Level(int r) => Enumerable.Range(0, Window).Average(i => x[r * Window + i]);
         double Naive(int r, int k) => x[r * Window + Window - Season + k % Season];
-        var (newX, _) = RandomWindows(5, 11);
+        var (newX, _) = RandomWindows(5, 11, horizon);
         float[] predicted = part.Predict(newX);
-        for (int k = 0; k < Horizon; k++)
+        for (int k = 0; k < horizon; k++)
         {
             int step = k;
-            var seasonal = RidgeByElimination(design, Enumerable.Range(0, rows).Select(r => y[r * Horizon + step] - Naive(r, step)).ToArray(), penalty);
-            var level = RidgeByElimination(design, Enumerable.Range(0, rows).Select(r => y[r * Horizon + step] - Level(r)).ToArray(), penalty);
+            var seasonal = RidgeByElimination(design, Enumerable.Range(0, rows).Select(r => y[r * horizon + step] - Naive(r, step)).ToArray(), penalty);
+            var level = RidgeByElimination(design, Enumerable.Range(0, rows).Select(r => y[r * horizon + step] - Level(r)).ToArray(), penalty);
             for (int r = 0; r < 5; r++)
             {
                 double mean = Enumerable.Range(0, Window).Average(i => newX[r * Window + i]);
                 double[] d = Enumerable.Range(0, Window).Select(i => newX[r * Window + i] - mean).Append(1.0).ToArray();
                 double seasonalForecast = newX[r * Window + Window - Season + k % Season] + d.Zip(seasonal, (a, b) => a * b).Sum();
                 double levelForecast = mean + d.Zip(level, (a, b) => a * b).Sum();
-                Assert.Equal((seasonalForecast + levelForecast) / 2, predicted[r * Horizon + k], 4);
+                Assert.Equal((seasonalForecast + levelForecast) / 2, predicted[r * horizon + k], 4);
             }
         }
     }
