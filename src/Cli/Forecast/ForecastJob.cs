@@ -155,6 +155,7 @@ internal static class ForecastJob
             SeasonSource = seasonSource,
             Members = s.Members,
             Reference = ForecasterModelOptions.ReferenceName(s.Reference),
+            LinearShare = model.Options.LinearShare,
             IntervalCoverage = withInterval?.Coverage,
             Lower = withInterval?.Lower,
             Upper = withInterval?.Upper,

@@ -42,6 +42,8 @@ internal sealed record ForecastSummary
     [JsonPropertyName("season_source")] public string SeasonSource { get; init; } = "";
     [JsonPropertyName("members")] public int Members { get; init; } = 1;
     [JsonPropertyName("reference")] public string Reference { get; init; } = "";
+    /// <summary>Share of the linear part in the forecast (0: the networks alone).</summary>
+    [JsonPropertyName("linear_share")] public double LinearShare { get; init; }
     [JsonPropertyName("mase")] public double Mase { get; init; }
     [JsonPropertyName("seasonal_naive_mase")] public double SeasonalNaiveMase { get; init; }
     [JsonPropertyName("interval_coverage")] public double? IntervalCoverage { get; init; }

@@ -19,7 +19,7 @@ public sealed class CliForecastTests
         string dir = Directory.CreateTempSubdirectory("mlnetrnn-cli").FullName;
         try
         {
-            int exit = await Program.Main(new[] { "forecast", "--epochs", "3", "--hidden", "8", "--output", dir });
+            int exit = await Program.Main(new[] { "forecast", "--epochs", "3", "--hidden", "8", "--linear-share", "0.25", "--output", dir });
 
             Assert.Equal(0, exit);
             foreach (var file in new[] { "model.onnx", "model.zip", "forecast.png", "summary.json" })
@@ -35,6 +35,9 @@ public sealed class CliForecastTests
             Assert.Equal(3, root.GetProperty("epochs_run").GetInt32());
             Assert.InRange(root.GetProperty("parity_max_abs_diff").GetDouble(), 0, 0.1);
             Assert.Equal("cpu", root.GetProperty("device").GetString());
+            // The share asked for is the one in the summary and in the model's graph.
+            Assert.Equal(0.25, root.GetProperty("linear_share").GetDouble());
+            Assert.Equal(0.25f, OnnxModelImporter.ImportFile(Path.Combine(dir, "model.onnx")).Forecasting!.LinearShare);
             var png = File.ReadAllBytes(Path.Combine(dir, "forecast.png"));
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
