@@ -189,6 +189,15 @@ internal static class BenchJob
             var pair = TimePair(() => nodes.Score(inputs, outputs), () => single.Score(inputs, outputs), Math.Max(3, repeats / 2));
             sweep["recurrent nodes / the exported graph (time ratio; > 1: the unrolled stack is faster)"] = Math.Round(Median(pair.A) / Median(pair.B), 3);
         }
+        // What the default linear part (one Gemm and the blend) costs: the same graph without it.
+        if (member.Forecasting!.LinearShare > 0)
+        {
+            byte[] withoutPart = ForecastingOnnxExporter.Export(member.Forecasting with { LinearShare = 0f }, member.Weights, member.ExtraMetadata);
+            using var single = new OnnxBatchScorer(onnx, options: new OnnxScoringOptions { BatchSize = bestBatch });
+            using var networksOnly = new OnnxBatchScorer(withoutPart, options: new OnnxScoringOptions { BatchSize = bestBatch });
+            var pair = TimePair(() => single.Score(inputs, outputs), () => networksOnly.Score(inputs, outputs), Math.Max(3, repeats / 2));
+            sweep["with the linear part / without it (time ratio)"] = Math.Round(Median(pair.A) / Median(pair.B), 3);
+        }
 
         ranges["batched_vs_raw_ort"] = Range(scoring.B.Zip(scoring.A, (r, o) => r / o));
         ranges["batched_vs_mlnet_rowpath"] = Range(rowPathTimes.B.Zip(rowPathTimes.A, (r, o) => r / o));

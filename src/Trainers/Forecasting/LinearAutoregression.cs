@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace MlNetRnn.Trainers.Forecasting;
 
 /// <summary>
@@ -57,12 +59,6 @@ internal sealed class LinearAutoregression
     {
         if (!(penalty > 0))
             throw new ArgumentOutOfRangeException(nameof(penalty), penalty, "The ridge penalty must be positive.");
-        if (season < 1 || season > window)
-            throw new ArgumentOutOfRangeException(nameof(season), season, $"The seasonal-naive reference needs a season between 1 and the window ({window}).");
-        int rows = x.Length / window;
-        if (rows < 1 || x.Length != rows * window || y.Length != rows * horizon)
-            throw new ArgumentException($"Expected rows x {window} window values and rows x {horizon} targets; got {x.Length} and {y.Length}.");
-
         return Solve(NormalEquations.Build(x, y, window, horizon, season), penalty);
     }
 
@@ -77,8 +73,6 @@ internal sealed class LinearAutoregression
         LinearAutoregression? best = null;
         float[]? bestForecast = null;
         double bestError = double.PositiveInfinity;
-        if (season < 1 || season > window)
-            throw new ArgumentOutOfRangeException(nameof(season), season, $"The seasonal-naive reference needs a season between 1 and the window ({window}).");
         // The normal equations do not depend on the penalty: built once, solved once per penalty.
         var equations = NormalEquations.Build(trainX, trainY, window, horizon, season);
         foreach (double penalty in Penalties)
@@ -125,8 +119,8 @@ internal sealed class LinearAutoregression
 
     /// <summary>
     /// Ridge regression with an unpenalised intercept of both targets (the values minus the seasonal-naive forecast, and minus the
-    /// window's mean; <c>2 · horizon</c> columns) on the centred windows: the features and targets are centred over the rows, and
-    /// <c>(XᵀX + λI) β = XᵀY</c> is solved by Cholesky for each penalty λ.
+    /// window's mean; <c>2 · horizon</c> columns) on the centred windows: features and targets are centred over the rows, and
+    /// <c>(XᵀX + λI) β = XᵀY</c> is solved with TorchSharp's <c>linalg.solve</c> (float64, CPU) for each penalty λ.
     /// </summary>
     private sealed class NormalEquations
     {
@@ -141,12 +135,14 @@ internal sealed class LinearAutoregression
 
         public static NormalEquations Build(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int window, int horizon, int season)
         {
+            if (season < 1 || season > window)
+                throw new ArgumentOutOfRangeException(nameof(season), season, $"The seasonal-naive reference needs a season between 1 and the window ({window}).");
             int rows = x.Length / window;
             if (rows < 1 || x.Length != rows * window || y.Length != rows * horizon)
                 throw new ArgumentException($"Expected rows x {window} window values and rows x {horizon} targets; got {x.Length} and {y.Length}.");
-            int p = window, q = 2 * horizon;
+            int q = 2 * horizon;
             // Features: each window minus its own mean. Targets: the values minus each reference.
-            var features = new double[rows * p];
+            var features = new double[rows * window];
             var targets = new double[rows * q];
             for (int r = 0; r < rows; r++)
             {
@@ -156,7 +152,7 @@ internal sealed class LinearAutoregression
                     level += v;
                 level /= window;
                 for (int i = 0; i < window; i++)
-                    features[r * p + i] = row[i] - level;
+                    features[r * window + i] = row[i] - level;
                 for (int k = 0; k < horizon; k++)
                 {
                     double target = y[r * horizon + k];
@@ -164,98 +160,36 @@ internal sealed class LinearAutoregression
                     targets[r * q + horizon + k] = target - level;
                 }
             }
-            var featureMean = new double[p];
-            var targetMean = new double[q];
-            for (int r = 0; r < rows; r++)
+            using var scope = torch.NewDisposeScope();
+            var xs = torch.tensor(features, new long[] { rows, window }, torch.float64);
+            var ys = torch.tensor(targets, new long[] { rows, q }, torch.float64);
+            var featureMean = xs.mean(new long[] { 0 });
+            var targetMean = ys.mean(new long[] { 0 });
+            var xc = xs - featureMean;
+            var yc = ys - targetMean;
+            return new NormalEquations
             {
-                for (int i = 0; i < p; i++)
-                    featureMean[i] += features[r * p + i] / rows;
-                for (int k = 0; k < q; k++)
-                    targetMean[k] += targets[r * q + k] / rows;
-            }
-            var gram = new double[p * p];
-            var cross = new double[p * q];
-            var xr = new double[p];
-            for (int r = 0; r < rows; r++)
-            {
-                for (int i = 0; i < p; i++)
-                    xr[i] = features[r * p + i] - featureMean[i];
-                for (int i = 0; i < p; i++)
-                {
-                    for (int j = 0; j <= i; j++)
-                        gram[i * p + j] += xr[i] * xr[j];
-                    for (int k = 0; k < q; k++)
-                        cross[i * q + k] += xr[i] * (targets[r * q + k] - targetMean[k]);
-                }
-            }
-            return new NormalEquations { _gram = gram, _cross = cross, _featureMean = featureMean, _targetMean = targetMean, Window = window, Horizon = horizon, Season = season };
+                _gram = xc.t().matmul(xc).data<double>().ToArray(),
+                _cross = xc.t().matmul(yc).data<double>().ToArray(),
+                _featureMean = featureMean.data<double>().ToArray(),
+                _targetMean = targetMean.data<double>().ToArray(),
+                Window = window,
+                Horizon = horizon,
+                Season = season,
+            };
         }
 
-        /// <summary>β <c>[window, 2·horizon]</c> and the intercepts <c>[2·horizon]</c> for penalty λ.</summary>
+        /// <summary>β <c>[window, 2·horizon]</c> (row-major) and the intercepts <c>[2·horizon]</c> for penalty λ.</summary>
         public (double[] Beta, double[] Intercept) Solve(double penalty)
         {
             int p = Window, q = 2 * Horizon;
-            var l = (double[])_gram.Clone();
-            for (int i = 0; i < p; i++)
-                l[i * p + i] += penalty;
-            CholeskyInPlace(l, p);
-            var beta = new double[p * q];
-            var column = new double[p];
-            for (int k = 0; k < q; k++)
-            {
-                for (int i = 0; i < p; i++)
-                    column[i] = _cross[i * q + k];
-                CholeskySolve(l, p, column);
-                for (int i = 0; i < p; i++)
-                    beta[i * q + k] = column[i];
-            }
-            var intercept = new double[q];
-            for (int k = 0; k < q; k++)
-            {
-                double s = _targetMean[k];
-                for (int i = 0; i < p; i++)
-                    s -= _featureMean[i] * beta[i * q + k];
-                intercept[k] = s;
-            }
-            return (beta, intercept);
-        }
-    }
-
-    // Lower-triangular L with A = L Lᵀ, written over A's lower triangle (A is symmetric positive definite: a Gram matrix plus λI, λ > 0).
-    private static void CholeskyInPlace(double[] a, int n)
-    {
-        for (int j = 0; j < n; j++)
-        {
-            double d = a[j * n + j];
-            for (int k = 0; k < j; k++)
-                d -= a[j * n + k] * a[j * n + k];
-            d = Math.Sqrt(d);
-            a[j * n + j] = d;
-            for (int i = j + 1; i < n; i++)
-            {
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++)
-                    s -= a[i * n + k] * a[j * n + k];
-                a[i * n + j] = s / d;
-            }
-        }
-    }
-
-    private static void CholeskySolve(double[] l, int n, double[] b)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            double s = b[i];
-            for (int k = 0; k < i; k++)
-                s -= l[i * n + k] * b[k];
-            b[i] = s / l[i * n + i];
-        }
-        for (int i = n - 1; i >= 0; i--)
-        {
-            double s = b[i];
-            for (int k = i + 1; k < n; k++)
-                s -= l[k * n + i] * b[k];
-            b[i] = s / l[i * n + i];
+            using var scope = torch.NewDisposeScope();
+            var gram = torch.tensor(_gram, new long[] { p, p }, torch.float64) + penalty * torch.eye(p, dtype: torch.float64);
+            var beta = torch.linalg.solve(gram, torch.tensor(_cross, new long[] { p, q }, torch.float64));
+            // The intercepts give the centred fit back its means: b = ȳ − x̄ β.
+            var intercept = torch.tensor(_targetMean, new long[] { q }, torch.float64)
+                - torch.tensor(_featureMean, new long[] { 1, p }, torch.float64).matmul(beta).squeeze(0);
+            return (beta.data<double>().ToArray(), intercept.data<double>().ToArray());
         }
     }
 }

@@ -27,6 +27,8 @@ public sealed class CliBenchTests
             Assert.Equal(0, root.GetProperty("train_loss_abs_diff_charlm").GetDouble());
             // Same seed, network, preprocessing and batches: the estimator and the raw TorchSharp loop must end on the same loss.
             Assert.Equal(0, root.GetProperty("train_loss_abs_diff_forecaster").GetDouble());
+            // The bench's forecaster carries the default linear part, and the sweep says what it costs against the graph without it.
+            Assert.True(root.GetProperty("forecast_scoring_sweep").GetProperty("with the linear part / without it (time ratio)").GetDouble() > 0);
         }
         finally
         {

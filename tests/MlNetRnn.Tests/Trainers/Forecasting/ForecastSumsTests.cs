@@ -31,6 +31,18 @@ public sealed class ForecastSumsTests
     }
 
     [Fact]
+    public void TheWeightIsJudgedOnWhatTheFinishingStepMakesOfTheForecast()
+    {
+        var sums = new ForecastSums(2);
+        sums.Add(new[] { 4f, -4f }, new[] { 10f, 10f });
+        // Forecasts alone: w=1 → 14, 6; w=0.5 → 12, 8; w=0 → 10, 10. Blended half and half with a part forecasting 6, 14:
+        // w=1 → 10, 10; w=0.5 → 9, 11; w=0 → 8, 12. For targets 9, 11 the networks alone pick w=0, the blend w=0.5.
+        float[] targets = { 9f, 11f };
+        Assert.Equal(0f, sums.ChooseNetworkWeight(targets, 1));
+        Assert.Equal(0.5f, sums.ChooseNetworkWeight(targets, 1, f => new[] { (f[0] + 6f) / 2, (f[1] + 14f) / 2 }));
+    }
+
+    [Fact]
     public void OnAPurelySeasonalSeriesAnUntrainedNetworkIsShrunkAwayAndTheModelForecastsSeasonalNaive()
     {
         // Twelve months repeated exactly: seasonal naive is perfect on every validation window, and a network trained for one epoch

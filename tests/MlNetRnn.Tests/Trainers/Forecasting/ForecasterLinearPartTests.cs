@@ -56,6 +56,54 @@ public sealed class ForecasterLinearPartTests
             Assert.Equal(0.6 * scaler.Transform(without[k]) + 0.4 * linear[k], scaler.Transform(withPart[k]), 3);
     }
 
+    [Fact]
+    public void TheIntervalComesFromTheBlendsValidationResiduals()
+    {
+        // Without the refit the exported networks and part are the ones that forecast the validation windows, so the model itself
+        // reproduces the out-of-sample forecasts the interval was built from.
+        var ml = new MLContext(1);
+        float[] series = TestData.AirPassengers();
+        var options = ForecasterTestOptions.Small(epochs: 2);
+        options.RefitOnAllWindows = false;
+        options.LinearShare = 0.6;
+        using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+        int w = options.Window, h = options.Horizon;
+        int count = series.Length - w - h + 1;
+        var split = ForecastSplit.Compute(count, options.ValidationFraction, h);
+        Assert.True(split.Validation > 0);
+        var scaler = model.Scaler;
+        var residuals = new List<float>();
+        for (int r = split.ValidationStart; r < count; r++)
+        {
+            float[] forecast = model.Forecast(series[r..(r + w)]);
+            for (int k = 0; k < h; k++)
+                residuals.Add(scaler.Transform(series[r + w + k]) - scaler.Transform(forecast[k]));
+        }
+        var expected = ConformalInterval.FromResiduals(residuals.ToArray(), h, options.IntervalCoverage, options.IntervalWidening);
+        var interval = OnnxModelImporter.Import(model.GetOnnxModel()).Forecasting!.Interval!;
+        for (int k = 0; k < h; k++)
+        {
+            Assert.Equal(expected.Upper[k], interval.Upper[k], 3);
+            Assert.Equal(expected.Lower[k], interval.Lower[k], 3);
+        }
+    }
+
+    [Fact]
+    public void AWindowOverTheLimitGetsNoLinearPart()
+    {
+        var ml = new MLContext(1);
+        float[] series = Enumerable.Range(0, LinearAutoregression.MaxWindow + 40).Select(t => 10 + MathF.Sin(t * 0.3f)).ToArray();
+        var options = new ForecasterOptions
+        {
+            SeriesColumnName = "Value", Cell = RecurrentCellKind.Lstm, HiddenSize = 2, Window = LinearAutoregression.MaxWindow + 1, Horizon = 2,
+            Epochs = 1, BatchSize = 64, IntervalCoverage = 0, Seed = 1,
+        };
+        using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+        Assert.Equal(0, model.Options.LinearShare);
+        Assert.Equal(0f, OnnxModelImporter.Import(model.GetOnnxModel()).Forecasting!.LinearShare);
+        Assert.True(model.Parity!.Passed);
+    }
+
     [Theory]
     [InlineData(1.0)]
     [InlineData(-0.2)]
