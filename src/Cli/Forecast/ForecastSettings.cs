@@ -42,7 +42,7 @@ internal sealed record ForecastSettings
     /// <summary>Choose the networks' weight against the reference on the validation windows.</summary>
     public bool Shrink { get; init; } = new ForecasterOptions().ShrinkTowardsReference;
 
-    /// <summary>Share of the linear autoregressive part (<c>--linear-share</c>).</summary>
+    /// <summary>Share of the linear part (ridge autoregression + damped-trend smoothing) (<c>--linear-share</c>).</summary>
     public double LinearShare { get; init; } = new ForecasterOptions().LinearShare;
 
     /// <summary>Rolling-origin backtest folds ending at the hold-out; 0 for none.</summary>

@@ -110,7 +110,7 @@ public static class ForecastingOnnxExporter
             y = b.Op("Add", "window.absolute", new[] { y, reference });
         if (description.LinearShare > 0)
         {
-            // The linear autoregressive part is one affine map of the scaled window; the forecast is a fixed-share blend of both parts.
+            // The linear part is one affine map of the scaled window; the forecast is a fixed-share blend of both parts.
             var linearWeight = weights.Get(ForecastingModelDescription.LinearWeightName, description.Window, description.Horizon);
             var linearBias = weights.Get(ForecastingModelDescription.LinearBiasName, description.Horizon);
             string linear = b.Op("Gemm", "linear.out", new[]

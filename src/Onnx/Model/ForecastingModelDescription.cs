@@ -46,7 +46,7 @@ public sealed record ForecastingModelDescription(
     public float NetworkWeight { get; init; } = 1f;
 
     /// <summary>
-    /// Share of the linear autoregressive part in the forecast, in [0, 1): the graph forecasts
+    /// Share of the linear part (ridge autoregression + damped-trend smoothing) in the forecast, in [0, 1): the graph forecasts
     /// <c>(1 − LinearShare) · networks + LinearShare · (x · linear.weight + linear.bias)</c> in scaled space, where <c>x</c> is the scaled
     /// window and the weights <c>linear.weight</c> <c>[Window, Horizon]</c> and <c>linear.bias</c> <c>[Horizon]</c> are in the weight set.
     /// 0 (the default) leaves the part out of the graph.

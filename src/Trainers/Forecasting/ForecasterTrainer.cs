@@ -345,7 +345,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
     }
 
     /// <summary>
-    /// Fits the linear autoregressive part (<see cref="ForecasterOptions.LinearShare"/>) on the scaled windows: the ridge penalty is chosen
+    /// Fits the linear part (<see cref="ForecasterOptions.LinearShare"/>) on the scaled windows: the ridge penalty is chosen
     /// on the validation windows with the part fitted on the training windows (whose validation forecasts feed the interval, as the
     /// networks' do), then the part is fitted again on every window when the networks are refitted. Null when the share is 0 or the window
     /// is longer than <see cref="LinearAutoregression.MaxWindow"/>.
@@ -359,7 +359,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         if (o.Window > LinearAutoregression.MaxWindow)
         {
             session.Warning(string.Create(CultureInfo.InvariantCulture,
-                $"The window ({o.Window}) is longer than {LinearAutoregression.MaxWindow}: the forecaster has no linear autoregressive part (LinearShare ignored)."));
+                $"The window ({o.Window}) is longer than {LinearAutoregression.MaxWindow}: the forecaster has no linear part (LinearShare ignored; a shorter window keeps it)."));
             return null;
         }
         int w = o.Window, h = o.Horizon;
