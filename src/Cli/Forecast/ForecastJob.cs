@@ -29,11 +29,11 @@ internal static class ForecastJob
             : (12, "assumed (no period column; pass --season)");
         if (holdoutStart < season)
             throw new ArgumentException($"--season must be between 1 and the training length ({Math.Max(holdoutStart, 0)}); got {season}.");
-        s = s with { Season = season, Window = s.WindowFor(season, holdoutStart) };
-        if (holdoutStart < s.Window + s.Horizon)
+        s = s.Resolve(season, holdoutStart);
+        if (holdoutStart < s.LinearWindow + s.Horizon)
             throw new ArgumentException(
                 $"{series.Source} has {series.Values.Length} values; holding out the last {s.Horizon} leaves {Math.Max(holdoutStart, 0)}, " +
-                $"but training needs at least window + horizon = {s.Window + s.Horizon}. Use a longer series or a smaller --window/--horizon.");
+                $"but training needs at least window + horizon = {s.LinearWindow + s.Horizon}. Use a longer series or a smaller --window/--linear-window/--horizon.");
         if (s.UsesSeasonalReference && s.Window < season)
             throw new ArgumentException(
                 $"--window {s.Window} is shorter than the season {season}, but the seasonal-naive reference is read off the window. Use --window {season} or more, or --reference level.");
@@ -46,7 +46,7 @@ internal static class ForecastJob
 
         console.MarkupLine($"[bold]mlnet-rnn forecast[/]: {Markup.Escape(series.Source)} (column '{Markup.Escape(series.Column)}', {series.Values.Length} points); " +
                            $"training on {series.Labels[0]}..{series.Labels[holdoutStart - 1]}, forecasting {series.Labels[holdoutStart]}..{series.Labels[^1]}.");
-        console.MarkupLine($"{(s.Members > 1 ? $"mean of {s.Members} " : "")}{s.Cell}, hidden {s.Hidden}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, window {s.Window}, horizon {s.Horizon}, " +
+        console.MarkupLine($"{(s.Members > 1 ? $"mean of {s.Members} " : "")}{s.Cell}, hidden {s.Hidden}, {s.Layers} layer(s){(s.Bidirectional ? ", bidirectional" : "")}, window {s.Window}{(s.LinearWindow > s.Window ? $" (linear part {s.LinearWindow})" : "")}, horizon {s.Horizon}, " +
                            $"reference {ForecasterModelOptions.ReferenceName(s.Reference)} (season {season}), " +
                            $"log transform {(log ? "on" : "off")}, seed {s.Seed}, device {s.Device}.");
 
@@ -126,6 +126,7 @@ internal static class ForecastJob
             Layers = s.Layers,
             Bidirectional = s.Bidirectional,
             Window = s.Window,
+            LinearWindow = s.LinearWindow,
             Horizon = s.Horizon,
             LogTransform = log,
             Seed = s.Seed,

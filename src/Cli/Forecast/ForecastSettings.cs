@@ -13,8 +13,14 @@ internal sealed record ForecastSettings
     /// <summary>The window asked for with <c>--window</c>; null to tie it to the season (<see cref="WindowFor"/>).</summary>
     public int? RequestedWindow { get; init; }
 
-    /// <summary>The window used: <see cref="RequestedWindow"/> or the season-tied default, resolved once the season is known.</summary>
+    /// <summary>The networks' window used: <see cref="RequestedWindow"/> or the season-tied default, resolved once the season is known.</summary>
     public int Window { get; init; } = 12;
+
+    /// <summary>The linear part's window asked for with <c>--linear-window</c>; null for twice the networks' (<see cref="LinearWindowFor"/>).</summary>
+    public int? RequestedLinearWindow { get; init; }
+
+    /// <summary>The linear part's window used, which is the model's input (the networks read its last <see cref="Window"/> values).</summary>
+    public int LinearWindow { get; init; } = 12;
 
     /// <summary>Networks averaged in the one exported graph.</summary>
     public int Members { get; init; } = 5;
@@ -42,7 +48,7 @@ internal sealed record ForecastSettings
     /// <summary>Choose the networks' weight against the reference on the validation windows.</summary>
     public bool Shrink { get; init; } = new ForecasterOptions().ShrinkTowardsReference;
 
-    /// <summary>Share of the linear part (ridge autoregression + damped-trend smoothing) (<c>--linear-share</c>).</summary>
+    /// <summary>Share of the linear part (Holt-Winters smoothing over the linear window) (<c>--linear-share</c>).</summary>
     public double LinearShare { get; init; } = new ForecasterOptions().LinearShare;
 
     /// <summary>Rolling-origin backtest folds ending at the hold-out; 0 for none.</summary>
@@ -71,6 +77,29 @@ internal sealed record ForecastSettings
         return Math.Max(1, Math.Min(window, longest));
     }
 
+    /// <summary>
+    /// The linear part's window for networks reading <paramref name="window"/> values and <paramref name="trainingLength"/> training
+    /// values: the requested one, else twice the networks' window (the smoothing gains from the longer history; the networks did not),
+    /// but never so long that fewer than a third of the training values are left to form windows, and never shorter than the networks'.
+    /// Without a linear part it is the networks' window.
+    /// </summary>
+    public int LinearWindowFor(int window, int trainingLength)
+    {
+        if (LinearShare == 0)
+            return window;
+        if (RequestedLinearWindow is { } requested)
+            return requested >= window ? requested
+                : throw new ArgumentException($"--linear-window {requested} is shorter than the networks' window ({window}); the networks read the last values of the linear part's window. Use --linear-window {window} or more.");
+        return Math.Max(window, Math.Min(2 * window, (trainingLength - Horizon) * 2 / 3));
+    }
+
+    /// <summary>These settings with the season and both windows resolved for a series of <paramref name="trainingLength"/> training values.</summary>
+    public ForecastSettings Resolve(int season, int trainingLength)
+    {
+        int window = WindowFor(season, trainingLength);
+        return this with { Season = season, Window = window, LinearWindow = LinearWindowFor(window, trainingLength) };
+    }
+
     /// <summary>The library options these settings describe, for a series column named <paramref name="seriesColumn"/>.</summary>
     /// <param name="seriesColumn">The IDataView column holding the series.</param>
     /// <param name="logTransform">Whether to log-transform (the caller checks the values are positive).</param>
@@ -82,7 +111,8 @@ internal sealed record ForecastSettings
         HiddenSize = Hidden,
         NumberOfLayers = Layers,
         Bidirectional = Bidirectional,
-        Window = Window,
+        Window = Math.Max(Window, LinearWindow),
+        NetworkWindow = LinearWindow > Window ? Window : 0,
         Horizon = Horizon,
         Season = Season ?? 1,
         Reference = Reference,

@@ -13,6 +13,9 @@ internal sealed record ForecastSummary
     [JsonPropertyName("layers")] public int Layers { get; init; }
     [JsonPropertyName("bidirectional")] public bool Bidirectional { get; init; }
     [JsonPropertyName("window")] public int Window { get; init; }
+
+    /// <summary>Past values the linear part reads, which is the model's input (the networks read the last <see cref="Window"/>).</summary>
+    [JsonPropertyName("linear_window")] public int LinearWindow { get; init; }
     [JsonPropertyName("horizon")] public int Horizon { get; init; }
     [JsonPropertyName("log_transform")] public bool LogTransform { get; init; }
     [JsonPropertyName("seed")] public int Seed { get; init; }

@@ -13,6 +13,7 @@ internal sealed class ForecasterModelOptions
     private readonly Option<int> _layers;
     private readonly Option<bool> _bidirectional = new("--bidirectional") { Description = "Read each window in both directions." };
     private readonly Option<int?> _window;
+    private readonly Option<int?> _linearWindow;
     private readonly Option<int> _members;
     private readonly Option<string> _reference;
     private readonly Option<double> _interval;
@@ -30,11 +31,21 @@ internal sealed class ForecasterModelOptions
         _cell.AcceptOnlyFromAmong("lstm", "gru", "rnn-tanh", "rnn-relu");
         _hidden = new Option<int>("--hidden") { Description = "Hidden units per layer (1-4096).", DefaultValueFactory = _ => defaults.Hidden }.InRange(1, 4096);
         _layers = new Option<int>("--layers") { Description = "Stacked recurrent layers (1-16).", DefaultValueFactory = _ => defaults.Layers }.InRange(1, 16);
-        _window = new Option<int?>("--window") { Description = "Past values per forecast (1-10000; default: two seasons, at least 12)." };
+        _window = new Option<int?>("--window") { Description = "Past values the networks read per forecast (1-10000; default: two seasons, at least 12)." };
         _window.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is { } w && (w < 1 || w > 10000))
                 r.AddError($"--window must be between 1 and 10000; got {w}.");
+        });
+        _linearWindow = new Option<int?>("--linear-window")
+        {
+            Description = "Past values the linear part reads, the model's input; the networks read the last --window of them (at least --window, at most 10000; " +
+                          "default: twice the window, leaving at least a third of the training values to form windows).",
+        };
+        _linearWindow.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } w && (w < 1 || w > 10000))
+                r.AddError($"--linear-window must be between 1 and 10000; got {w}.");
         });
         _members = new Option<int>("--members") { Description = "Networks (seeds seed, seed+1, ...) averaged inside the one exported ONNX graph (1-100).", DefaultValueFactory = _ => defaults.Members }.InRange(1, 100);
         _reference = new Option<string>("--reference")
@@ -59,7 +70,7 @@ internal sealed class ForecasterModelOptions
         _epochs = new Option<int>("--epochs") { Description = "Maximum training epochs (early stopping may end sooner).", DefaultValueFactory = _ => defaults.Epochs }.InRange(1, 100000);
         _linearShare = new Option<double>("--linear-share")
         {
-            Description = "Share of the linear part (ridge autoregression + damped-trend smoothing over the window, inside the same graph) in the forecast, 0 to below 1; 0 for networks only.",
+            Description = "Share of the linear part (Holt-Winters smoothing over --linear-window values, inside the same graph) in the forecast, 0 to below 1; 0 for networks only.",
             DefaultValueFactory = _ => defaults.LinearShare,
         };
         _linearShare.Validators.Add(r =>
@@ -82,7 +93,7 @@ internal sealed class ForecasterModelOptions
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _members, _reference, _interval, _loss, _epochs, _noLog, _noRefit, _shrink, _linearShare, _device })
+        foreach (var option in new Option[] { _cell, _hidden, _layers, _bidirectional, _window, _linearWindow, _members, _reference, _interval, _loss, _epochs, _noLog, _noRefit, _shrink, _linearShare, _device })
             command.Options.Add(option);
     }
 
@@ -94,6 +105,7 @@ internal sealed class ForecasterModelOptions
         Layers = parseResult.GetValue(_layers),
         Bidirectional = parseResult.GetValue(_bidirectional),
         RequestedWindow = parseResult.GetValue(_window),
+        RequestedLinearWindow = parseResult.GetValue(_linearWindow),
         Members = parseResult.GetValue(_members),
         Reference = parseResult.GetValue(_reference) switch
         {

@@ -43,9 +43,9 @@ internal static class ForecastBenchmarkJob
         {
             cancellationToken.ThrowIfCancellationRequested();
             float[] train = series.Training, actual = series.Actual;
-            var fs = f with { Horizon = series.Horizon, Season = series.Season, Window = f.WindowFor(series.Season, train.Length), Checkpoint = CheckpointSettings.None };
-            if (train.Length < fs.Window + series.Horizon)
-                throw new ArgumentException($"Series '{series.Name}' has {train.Length} training values, fewer than window + horizon = {fs.Window + series.Horizon}. Use a smaller --window.");
+            var fs = (f with { Horizon = series.Horizon, Checkpoint = CheckpointSettings.None }).Resolve(series.Season, train.Length);
+            if (train.Length < fs.LinearWindow + series.Horizon)
+                throw new ArgumentException($"Series '{series.Name}' has {train.Length} training values, fewer than window + horizon = {fs.LinearWindow + series.Horizon}. Use a smaller --window or --linear-window.");
             if (fs.UsesSeasonalReference && fs.Window < series.Season)
                 throw new ArgumentException($"Series '{series.Name}' has season {series.Season}, longer than --window {fs.Window}; the seasonal-naive reference needs a window of at least one season.");
             bool log = f.LogTransform && train.All(v => v > 0);
@@ -126,7 +126,7 @@ internal static class ForecastBenchmarkJob
             Seeds = s.Seeds,
             Settings = new Dictionary<string, string>
             {
-                ["cell"] = f.Cell.ToString(), ["hidden"] = Invariant(f.Hidden), ["layers"] = Invariant(f.Layers), ["window"] = f.RequestedWindow is { } rw ? Invariant(rw) : "auto", ["members"] = Invariant(f.Members),
+                ["cell"] = f.Cell.ToString(), ["hidden"] = Invariant(f.Hidden), ["layers"] = Invariant(f.Layers), ["window"] = f.RequestedWindow is { } rw ? Invariant(rw) : "auto", ["linear_window"] = f.RequestedLinearWindow is { } rl ? Invariant(rl) : "auto", ["members"] = Invariant(f.Members),
                 ["reference"] = ForecasterModelOptions.ReferenceName(f.Reference), ["loss"] = f.Loss == ForecastLoss.AbsoluteError ? "mae" : "mse", ["interval"] = f.Interval.ToString(CultureInfo.InvariantCulture),
                 ["epochs"] = Invariant(f.Epochs), ["log_transform_when_positive"] = f.LogTransform ? "true" : "false", ["refit"] = f.Refit ? "true" : "false", ["shrink"] = f.Shrink ? "true" : "false",
                 ["linear_share"] = f.LinearShare.ToString(CultureInfo.InvariantCulture),

@@ -38,8 +38,11 @@ public static class ForecastingOnnxExporter
             throw new ArgumentException("A NetworkWeight below 1 shrinks the networks towards a reference; this forecaster has none (no seasonal-naive reference, not relative to the window).", nameof(description));
         if (description.SeasonalNaiveMembers is { } sm && (sm < 0 || sm > description.Members))
             throw new ArgumentException($"SeasonalNaiveMembers must be between 0 and the members ({description.Members}); got {sm}.", nameof(description));
-        if (description.ReferenceSeason < 0 || description.ReferenceSeason > description.Window)
-            throw new ArgumentException($"The seasonal-naive reference season must be 0 (none) or at most the window ({description.Window}); got {description.ReferenceSeason}.", nameof(description));
+        if (description.NetworkWindow < 0 || description.NetworkWindow > description.Window)
+            throw new ArgumentException($"NetworkWindow must be 0 (the whole window) or between 1 and the window ({description.Window}); got {description.NetworkWindow}.", nameof(description));
+        int networkSteps = description.NetworkSteps;
+        if (description.ReferenceSeason < 0 || description.ReferenceSeason > networkSteps)
+            throw new ArgumentException($"The seasonal-naive reference season must be 0 (none) or at most the networks' window ({networkSteps}); got {description.ReferenceSeason}.", nameof(description));
         if (!(description.LinearShare >= 0 && description.LinearShare < 1))
             throw new ArgumentException($"LinearShare must be in [0, 1); got {description.LinearShare}.", nameof(description));
         if (arch.InputSize != 1)
@@ -56,13 +59,22 @@ public static class ForecastingOnnxExporter
         x = b.Op("Sub", "scale.centered", new[] { x, b.AddFloatScalar("scaler.center", scaler.Center) });
         x = b.Op("Div", "scale.scaled", new[] { x, b.AddFloatScalar("scaler.scale", scaler.Scale) });
 
+        // The networks and their references read the window's most recent values; the linear part reads all of it.
+        string recent = networkSteps == description.Window ? x
+            : b.Op("Slice", "window.recent", new[]
+            {
+                x,
+                b.AddInt64Vector("window.recent_start", description.Window - networkSteps),
+                b.AddInt64Vector("window.recent_end", description.Window),
+                b.AddInt64Vector("window.recent_axis", 1),
+            });
         string? level = null;
-        string networkInput = x;
+        string networkInput = recent;
         if (description.RelativeToWindow)
         {
             // Each window is shifted by its own mean so the network learns shape rather than level.
-            level = b.Op("ReduceMean", "window.level", new[] { x }, IntsAttribute("axes", 1), IntAttribute("keepdims", 1));
-            networkInput = b.Op("Sub", "window.relative", new[] { x, level });
+            level = b.Op("ReduceMean", "window.level", new[] { recent }, IntsAttribute("axes", 1), IntAttribute("keepdims", 1));
+            networkInput = b.Op("Sub", "window.relative", new[] { recent, level });
         }
 
         // What the networks' outputs are added to: the seasonal-naive forecast read off the scaled window, else the window's level.
@@ -71,8 +83,8 @@ public static class ForecastingOnnxExporter
         int seasonal = description.SeasonalMemberCount;
         if (seasonal > 0)
         {
-            var indices = SeasonalNaiveIndices(description.Window, description.Horizon, description.ReferenceSeason);
-            string naive = b.Op("Gather", "reference.seasonal_naive", new[] { x, b.AddInt64Vector("reference.indices", indices) }, IntAttribute("axis", 1));
+            var indices = SeasonalNaiveIndices(networkSteps, description.Horizon, description.ReferenceSeason);
+            string naive = b.Op("Gather", "reference.seasonal_naive", new[] { recent, b.AddInt64Vector("reference.indices", indices) }, IntAttribute("axis", 1));
             reference = naive;
             if (seasonal < description.Members)
             {
@@ -94,7 +106,7 @@ public static class ForecastingOnnxExporter
         {
             string prefix = description.MemberPrefix(k);
             string features = description.UnrolledSteps
-                ? UnrolledStackEmitter.FinalStateFeatures(b, arch, weights, prefix + "rnn.", steps, description.Window)
+                ? UnrolledStackEmitter.FinalStateFeatures(b, arch, weights, prefix + "rnn.", steps, networkSteps)
                 : RecurrentStackEmitter.FinalStateFeatures(b, arch, RecurrentStackEmitter.Emit(b, arch, weights, prefix + "rnn.", timeMajor!));
             var headWeight = weights.Get(prefix + "head.weight", description.Horizon, arch.OutputSize);
             var headBias = weights.Get(prefix + "head.bias", description.Horizon);
@@ -175,6 +187,8 @@ public static class ForecastingOnnxExporter
         m[OnnxMetadataKeys.BatchFirst] = "true";
         m[OnnxMetadataKeys.Window] = RecurrentMetadata.Int(d.Window);
         m[OnnxMetadataKeys.Horizon] = RecurrentMetadata.Int(d.Horizon);
+        if (d.NetworkSteps != d.Window)
+            m[OnnxMetadataKeys.NetworkWindow] = RecurrentMetadata.Int(d.NetworkSteps);
         m[OnnxMetadataKeys.RelativeToWindow] = RecurrentMetadata.Bool(d.RelativeToWindow);
         m[OnnxMetadataKeys.ReferenceSeason] = RecurrentMetadata.Int(d.ReferenceSeason);
         m[OnnxMetadataKeys.Members] = RecurrentMetadata.Int(d.Members);
@@ -211,10 +225,11 @@ public static class ForecastingOnnxExporter
         string reference = d.SeasonalMemberCount == 0 ? ""
             : d.SeasonalMemberCount == d.Members ? string.Create(c, $", correcting the seasonal-naive forecast (season {d.ReferenceSeason})")
             : string.Create(c, $", {d.SeasonalMemberCount} of them correcting the seasonal-naive forecast (season {d.ReferenceSeason})");
-        string linear = d.LinearShare > 0 ? string.Create(c, $", blended with a linear part, ridge autoregression + damped-trend smoothing (share {d.LinearShare:0.###})") : "";
+        string linear = d.LinearShare > 0 ? string.Create(c, $", blended with a linear part, Holt-Winters smoothing over the window (share {d.LinearShare:0.###})") : "";
+        string recent = d.NetworkSteps != d.Window ? string.Create(c, $", reading the last {d.NetworkSteps} values") : "";
         string interval = d.Interval is { } i ? string.Create(c, $", '{d.LowerOutputName}' and '{d.UpperOutputName}' the {i.Coverage:P0} prediction interval") : "";
         return string.Create(c,
-            $"MlNetRnn forecaster: {members}{a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}{reference}{linear}; " +
+            $"MlNetRnn forecaster: {members}{a.CellMetadataName}, {a.NumLayers} layer(s) x {a.HiddenSize} hidden, {(a.Bidirectional ? "bidirectional" : "unidirectional")}{recent}{reference}{linear}; " +
             $"input '{d.InputName}' [batch, {d.Window}] raw values -> output '{d.OutputName}' [batch, {d.Horizon}] raw forecasts{interval}.");
     }
 }

@@ -224,8 +224,19 @@ public static class OnnxModelImporter
             NetworkWeight = m.ContainsKey(OnnxMetadataKeys.NetworkWeight) ? RecurrentMetadata.ReadFloats(m, OnnxMetadataKeys.NetworkWeight).Single() : 1f,
             UnrolledSteps = m.ContainsKey(OnnxMetadataKeys.UnrolledSteps) && RecurrentMetadata.RequireBool(m, OnnxMetadataKeys.UnrolledSteps),
             LinearShare = ReadLinearShare(m),
+            NetworkWindow = ReadNetworkWindow(m),
             LinearSeason = m.ContainsKey(OnnxMetadataKeys.LinearSeason) ? RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.LinearSeason) : 0,
         };
+    }
+
+    private static int ReadNetworkWindow(IReadOnlyDictionary<string, string> m)
+    {
+        if (!m.ContainsKey(OnnxMetadataKeys.NetworkWindow))
+            return 0;
+        int window = RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.Window), networkWindow = RecurrentMetadata.RequireInt(m, OnnxMetadataKeys.NetworkWindow);
+        return networkWindow >= 1 && networkWindow < window
+            ? networkWindow
+            : throw new InvalidDataException($"Metadata key '{OnnxMetadataKeys.NetworkWindow}' holds {networkWindow}; the networks' window is at least 1 and shorter than the window ({window}) (the key is absent when the networks read the whole window).");
     }
 
     private static float ReadLinearShare(IReadOnlyDictionary<string, string> m)

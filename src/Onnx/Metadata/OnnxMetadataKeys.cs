@@ -51,7 +51,9 @@ public static class OnnxMetadataKeys
     public const string SeasonalNaiveMembers = "forecast.seasonal_naive_members";
     /// <summary>Weight of the networks' mean correction added to the reference (absent: 1).</summary>
     public const string NetworkWeight = "forecast.network_weight";
-    /// <summary>Share of the linear part (ridge autoregression + damped-trend smoothing) in a forecaster's forecast (absent: 0, no linear part).</summary>
+    /// <summary>Values of the window the networks read, its most recent ones (forecasting; absent: the whole window).</summary>
+    public const string NetworkWindow = "forecast.network_window";
+    /// <summary>Share of the linear part (Holt-Winters smoothing over the window) in a forecaster's forecast (absent: 0, no linear part).</summary>
     public const string LinearShare = "forecast.linear_share";
     /// <summary>Season the linear part was fitted with (present with <see cref="LinearShare"/>).</summary>
     public const string LinearSeason = "forecast.linear_season";

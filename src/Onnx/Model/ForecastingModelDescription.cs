@@ -7,7 +7,7 @@ namespace MlNetRnn.Onnx.Model;
 /// window and horizon, the scaler (embedded in the graph), and the graph's input and output names.
 /// </summary>
 /// <param name="Architecture">The recurrent stack (input size 1 for a univariate series).</param>
-/// <param name="Window">Input window length.</param>
+/// <param name="Window">Input window length (the linear part reads all of it; the networks the last <see cref="NetworkWindow"/> values).</param>
 /// <param name="Horizon">Values forecast per window (direct multi-output head).</param>
 /// <param name="Scaler">Scaler applied to inputs and inverted on outputs, inside the graph.</param>
 /// <param name="RelativeToWindow">Whether scaled inputs and outputs are taken relative to each window's mean.</param>
@@ -22,6 +22,15 @@ public sealed record ForecastingModelDescription(
     string InputName = "Features",
     string OutputName = "Score")
 {
+    /// <summary>
+    /// How many of the window's most recent values the networks (and their references) read; 0 (the default) for the whole window.
+    /// The graph slices them off the scaled input when it is shorter than <see cref="Window"/>.
+    /// </summary>
+    public int NetworkWindow { get; init; }
+
+    /// <summary>The networks' window, resolved: <see cref="NetworkWindow"/>, or <see cref="Window"/> when it is 0.</summary>
+    public int NetworkSteps => NetworkWindow == 0 ? Window : NetworkWindow;
+
     /// <summary>
     /// Season of the seasonal-naive reference, or 0 for none. Members <c>0 .. SeasonalNaiveMembers − 1</c> forecast the difference (in
     /// scaled space) from the seasonal-naive forecast read off the window's last <c>ReferenceSeason</c> values; the others forecast
@@ -46,7 +55,7 @@ public sealed record ForecastingModelDescription(
     public float NetworkWeight { get; init; } = 1f;
 
     /// <summary>
-    /// Share of the linear part (ridge autoregression + damped-trend smoothing) in the forecast, in [0, 1): the graph forecasts
+    /// Share of the linear part (Holt-Winters smoothing over the window, as a matrix) in the forecast, in [0, 1): the graph forecasts
     /// <c>(1 − LinearShare) · networks + LinearShare · (x · linear.weight + linear.bias)</c> in scaled space, where <c>x</c> is the scaled
     /// window and the weights <c>linear.weight</c> <c>[Window, Horizon]</c> and <c>linear.bias</c> <c>[Horizon]</c> are in the weight set.
     /// 0 (the default) leaves the part out of the graph.

@@ -16,7 +16,7 @@ internal sealed record ForecastPreprocessing(int Window, int Horizon, SeriesScal
 {
     /// <summary>The preprocessing of ensemble member <paramref name="member"/> under the options, with <paramref name="scaler"/>.</summary>
     public static ForecastPreprocessing For(ForecasterOptions options, SeriesScaler scaler, int member = 0) =>
-        new(options.Window, options.Horizon, scaler, options.RelativeToWindow, member < options.SeasonalMembers ? options.Season : 0);
+        new(options.NetworkWindowOrWindow, options.Horizon, scaler, options.RelativeToWindow, member < options.SeasonalMembers ? options.Season : 0);
 
     /// <summary>Scales windows <c>[rows, window]</c>; returns the network input and each row's reference <c>[rows, horizon]</c> in scaled space.</summary>
     public (float[] Inputs, float[] References) ScaleInputs(ReadOnlySpan<float> rawWindows)

@@ -27,8 +27,19 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
     /// <summary>Whether each layer also reads the window backwards. Default false.</summary>
     public bool Bidirectional { get; set; }
 
-    /// <summary>Past values the network sees per forecast, 1 to 10000. Default 12.</summary>
+    /// <summary>Past values the forecaster reads per forecast (the model's input), 1 to 10000. Default 12.</summary>
     public int Window { get; set; } = 12;
+
+    /// <summary>
+    /// How many of the window's most recent values the networks read, 1 to <see cref="Window"/>; 0 (the default) for all of them. The
+    /// linear part (<see cref="LinearShare"/>) always reads the whole window, so a window longer than the networks' gives the smoothing
+    /// more history without lengthening the networks' sequences or costing them training windows (a series trains the networks on every
+    /// window of <c>NetworkWindow</c> values, the linear part on every window of <c>Window</c> values).
+    /// </summary>
+    public int NetworkWindow { get; set; }
+
+    /// <summary>The values the networks read: <see cref="NetworkWindow"/>, or the whole <see cref="Window"/> when it is 0.</summary>
+    internal int NetworkWindowOrWindow => NetworkWindow == 0 ? Window : NetworkWindow;
 
     /// <summary>Future values forecast at once (direct multi-output), 1 to 1000. Default 1.</summary>
     public int Horizon { get; set; } = 1;
@@ -56,7 +67,7 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
 
     /// <summary>
     /// Seasonal period of the series in steps (12 for monthly data with a yearly cycle, 4 for quarterly, 1 for none), 1 to 10000. Used by
-    /// <see cref="Reference"/>; must not exceed <see cref="Window"/> unless the reference is <see cref="ForecastReference.WindowLevel"/>. Default 1.
+    /// <see cref="Reference"/> and the linear part; must not exceed the networks' window (<see cref="NetworkWindow"/>) unless the reference is <see cref="ForecastReference.WindowLevel"/>. Default 1.
     /// </summary>
     public int Season { get; set; } = 1;
 
@@ -114,14 +125,14 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
 
     /// <summary>
     /// Share of a linear part in the forecast, in [0, 1): the forecast is <c>(1 − share) · networks + share · linear</c> in scaled space,
-    /// inside the same ONNX graph (one more <c>Gemm</c>). The part is the mean of two classical forecasters that are linear in the window:
-    /// a direct ridge autoregression of the horizon on the window (two fits averaged, one correcting the seasonal-naive forecast, one the
-    /// window's mean; the penalty chosen on the validation windows) and damped-trend exponential smoothing run over each window (its
-    /// parameters from a grid, by the lowest training error); with no validation windows the penalty is 10. Both fit in milliseconds for
-    /// the usual windows (the regression's cost grows with the window's square; windows over 1,000 values get no linear part). Combining the networks with simple methods made
-    /// the forecaster more robust on series nobody tuned it on (docs/PERFORMANCE.md has the measurements). 0 leaves the part out. Default 0.5.
+    /// inside the same ONNX graph (one more <c>Gemm</c>). The part is additive Holt-Winters exponential smoothing with a damped trend,
+    /// run over the whole window (<see cref="HoltWintersSmoothing"/>; linear in the window for fixed parameters), its level, trend, damping
+    /// and seasonal smoothing chosen from a grid by the lowest squared error of its forecasts on the training windows. It fits in well
+    /// under a second for the usual windows; windows over 1,000 values get no linear part. Combining the networks with a classical method
+    /// made the forecaster more robust on series nobody tuned it on (docs/PERFORMANCE.md has the measurements). 0 leaves the part out.
+    /// Default 0.8.
     /// </summary>
-    public double LinearShare { get; set; } = 0.5;
+    public double LinearShare { get; set; } = 0.8;
 
     /// <summary>Shuffle training windows every epoch. Default true.</summary>
     public bool Shuffle { get; set; } = true;
@@ -138,8 +149,9 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
         Require(Horizon >= 1 && Horizon <= 1000, nameof(Horizon), Horizon, "between 1 and 1000");
         Require(Season >= 1 && Season <= 10000, nameof(Season), Season, "between 1 and 10000");
         Require(Enum.IsDefined(Reference), nameof(Reference), Reference, "a defined ForecastReference");
+        Require(NetworkWindow >= 0 && NetworkWindow <= Window, nameof(NetworkWindow), NetworkWindow, $"0 (the whole window) or between 1 and the window ({Window})");
         if (Reference != ForecastReference.WindowLevel)
-            Require(Season <= Window, nameof(Season), Season, $"at most the window ({Window}) when the seasonal-naive reference is used (it is read off the window); raise Window or use Reference = WindowLevel");
+            Require(Season <= NetworkWindowOrWindow, nameof(Season), Season, $"at most the networks' window ({NetworkWindowOrWindow}) when the seasonal-naive reference is used (it is read off that window); raise Window/NetworkWindow or use Reference = WindowLevel");
         Require(MaxTrainingWindows >= 0, nameof(MaxTrainingWindows), MaxTrainingWindows, "0 (all windows) or more");
         // Checked as the float the graph stores, so a share that rounds to 1 is refused before training rather than at export.
         Require(LinearShare >= 0 && (float)LinearShare < 1, nameof(LinearShare), LinearShare, "in [0, 1) (0: no linear part)");

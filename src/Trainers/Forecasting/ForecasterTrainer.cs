@@ -117,9 +117,12 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         var o = _options;
         using var session = FitSession.Start(_mlContext, "MlNetRnn.Forecaster", o);
 
-        // 1. Data: windows in original units, plus the name used in messages.
-        float[] rawInputs, rawTargets;
-        int count;
+        // 1. Data: windows in original units, plus the name used in messages. The networks read windows of their own length
+        // (rawInputs, every one the series has); the linear part reads the whole window (partInputs), so it has `partOffset` fewer
+        // rows, aligned with the networks' last ones (same targets).
+        int nw = o.NetworkWindowOrWindow;
+        float[] rawInputs, rawTargets, partInputs;
+        int count, partOffset;
         string source;
         ForecastSplit split;
         float[] scalerValues;
@@ -134,16 +137,18 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             if (o.LogTransform)
                 PositiveValues.Require(series, source);
             // A long series trains on its most recent windows only: the cost stays bounded and the recent past matters most.
-            int skipped = o.MaxTrainingWindows > 0 ? Math.Max(0, series.Length - o.Window - o.Horizon + 1 - o.MaxTrainingWindows) : 0;
+            int skipped = o.MaxTrainingWindows > 0 ? Math.Max(0, series.Length - nw - o.Horizon + 1 - o.MaxTrainingWindows) : 0;
             if (skipped > 0)
             {
                 session.Info($"The {source} has {series.Length} values; training on the most recent {o.MaxTrainingWindows} windows (MaxTrainingWindows), the oldest {skipped} values unused.");
                 series = series[skipped..];
             }
-            (rawInputs, rawTargets, count) = SlidingWindows.Build(series, o.Window, o.Horizon, source);
+            (rawInputs, rawTargets, count) = SlidingWindows.Build(series, nw, o.Horizon, source);
+            partInputs = nw == o.Window ? rawInputs : SlidingWindows.Build(series, o.Window, o.Horizon, source).Inputs;
+            partOffset = o.Window - nw;
             split = ForecastSplit.Compute(count, o.ValidationFraction, o.Horizon);
             // The scaler sees only values covered by training windows and their targets: no peeking at validation.
-            scalerValues = series.AsSpan(0, split.Train - 1 + o.Window + o.Horizon).ToArray();
+            scalerValues = series.AsSpan(0, split.Train - 1 + nw + o.Horizon).ToArray();
         }
         else
         {
@@ -151,14 +156,15 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             var all = DenseBatchReader.ReadAll(input, o.FeatureColumnName, o.Window, o.LabelColumnName, o.Horizon);
             if (all.Rows == 0)
                 throw new ArgumentException($"The training data has no rows in columns '{o.FeatureColumnName}' and '{o.LabelColumnName}'.");
-            (rawInputs, rawTargets, count) = (all.Features, all.Labels!, all.Rows);
+            (partInputs, rawTargets, count, partOffset) = (all.Features, all.Labels!, all.Rows, 0);
+            rawInputs = nw == o.Window ? partInputs : RecentValues(partInputs, o.Window, nw);
             if (o.LogTransform)
             {
                 PositiveValues.Require(rawInputs, $"column '{o.FeatureColumnName}'");
                 PositiveValues.Require(rawTargets, $"column '{o.LabelColumnName}'");
             }
             split = ForecastSplit.Compute(count, o.ValidationFraction, o.Horizon);
-            scalerValues = rawInputs.AsSpan(0, split.Train * o.Window).ToArray().Concat(rawTargets.AsSpan(0, split.Train * o.Horizon).ToArray()).ToArray();
+            scalerValues = rawInputs.AsSpan(0, split.Train * nw).ToArray().Concat(rawTargets.AsSpan(0, split.Train * o.Horizon).ToArray()).ToArray();
         }
 
         int trainRows = split.Train;
@@ -190,18 +196,20 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             Schedule = o.CreateSchedule,
         };
 
-        // Held batch for the parity check: the most recent windows (the validation ones when there is a split), at most 64 rows.
-        int heldRows = Math.Min(64, validationRows > 0 ? validationRows : trainRows);
+        // Held batch for the parity check: the most recent windows (the validation ones when there is a split), at most 64 rows; the
+        // graph reads them whole, the networks their recent values.
+        int partCount = count - partOffset;
+        int heldRows = Math.Min(Math.Min(64, validationRows > 0 ? validationRows : trainRows), partCount);
         int heldStart = count - heldRows;
-        float[] heldRaw = rawInputs.AsSpan(heldStart * o.Window, heldRows * o.Window).ToArray();
+        float[] heldRaw = partInputs.AsSpan((partCount - heldRows) * o.Window, heldRows * o.Window).ToArray();
         var checkpoints = session.Checkpoints(FitSession.DataDigest(inputs, absoluteTargets));
         int h = o.Horizon;
-        float[] trainInputs = inputs[..(trainRows * o.Window)];
-        float[] validationInputs = inputs[(split.ValidationStart * o.Window)..];
-        float[] heldInputs = inputs[(heldStart * o.Window)..];
+        float[] trainInputs = inputs[..(trainRows * nw)];
+        float[] validationInputs = inputs[(split.ValidationStart * nw)..];
+        float[] heldInputs = inputs[(heldStart * nw)..];
         float[] validationAbsolute = absoluteTargets[(split.ValidationStart * h)..];
 
-        var linear = FitLinearPart(o, scaler, rawInputs, absoluteTargets, split, session);
+        var linear = FitLinearPart(o, scaler, partInputs, absoluteTargets.AsSpan(partOffset * h).ToArray(), split, partOffset, session);
 
         var (history, weights, heldMean, networkForecasts, networkWeight) = session.Train(device =>
         {
@@ -226,9 +234,9 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
                     network.LoadWeights(EnsembleWeights.Member(initialModel.Weights, initialModel.Forecasting!.Members, k));
                 network.to(device);
                 var history = ForecasterTrainingLoop.Train(network, device, trainInputs, targets[..(trainRows * h)], validationInputs, targets[(split.ValidationStart * h)..],
-                    new long[] { o.Window, 1 }, h, memberSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
+                    new long[] { nw, 1 }, h, memberSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
                 if (validationRows > 0)
-                    validation.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, validationInputs, o.Window)), memberReferences.AsSpan(split.ValidationStart * h));
+                    validation.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, validationInputs, nw)), memberReferences.AsSpan(split.ValidationStart * h));
 
                 if (o.RefitOnAllWindows && validationRows > 0)
                 {
@@ -240,16 +248,16 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
                     refitNetwork.to(device);
                     var refitSettings = memberSettings with { Epochs = history.BestEpoch, Patience = 0, RestoreBestWeights = false, Stage = TrainingStage.Refit };
                     var refit = ForecasterTrainingLoop.Train(refitNetwork, device, inputs, targets, Array.Empty<float>(), Array.Empty<float>(),
-                        new long[] { o.Window, 1 }, h, refitSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
+                        new long[] { nw, 1 }, h, refitSettings, o.Progress, session.Info, o.CancellationToken, checkpoints, o.Loss);
                     history = new TrainingHistory(history.TrainLoss, history.ValidationLoss, history.BestEpoch, history.StoppedEarly,
                         history.Duration + refit.Duration, refit.TrainLoss, history.ResumedEpochs + refit.ResumedEpochs);
                     network.LoadWeights(refitNetwork.ExportWeights());
                 }
                 first ??= history;
                 duration += history.Duration;
-                held.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, heldInputs, o.Window)), memberReferences.AsSpan(heldStart * h));
+                held.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, heldInputs, nw)), memberReferences.AsSpan(heldStart * h));
                 if (training.Length > 0)
-                    training.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, inputs, o.Window)), memberReferences);
+                    training.Add(FitSession.OnCpu(network, device, o.Dropout, cpu => RunTorch(cpu, inputs, nw)), memberReferences);
                 memberWeights.AddRange(EnsembleWeights.Named(network.ExportWeights(), o.EnsembleSize, k));
             }
             // The ensemble is the mean of its members in scaled space, exactly as the graph's Mean node computes it.
@@ -279,10 +287,16 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         if (networkForecasts.Length > 0)
         {
             bool outOfSample = validationRows > 0;
-            float[] forecasts = linear is { } lp
-                ? Blend(networkForecasts, outOfSample ? lp.ValidationForecast : lp.Part.Predict(Scaled(scaler, rawInputs)), lp.Share)
-                : networkForecasts;
-            residuals = Subtract(outOfSample ? validationAbsolute : absoluteTargets, forecasts);
+            float[] targets = outOfSample ? validationAbsolute : absoluteTargets;
+            if (linear is { } lp)
+            {
+                // In sample (no validation windows) only the rows the part has a whole window for count.
+                int skip = outOfSample ? 0 : partOffset * h;
+                float[] part = outOfSample ? lp.ValidationForecast : lp.Part.Predict(Scaled(scaler, partInputs));
+                networkForecasts = Blend(networkForecasts[skip..], part, lp.Share);
+                targets = targets[skip..];
+            }
+            residuals = Subtract(targets, networkForecasts);
         }
         if (linear is { } l)
             heldMean = Blend(heldMean, l.Part.Predict(Scaled(scaler, heldRaw)), l.Share);
@@ -299,6 +313,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
         // 2. Export, then prove the export reproduces the trained network.
         var description = new ForecastingModelDescription(architecture, o.Window, h, scaler, o.RelativeToWindow, o.FeatureColumnName, o.ScoreColumnName)
         {
+            NetworkWindow = nw == o.Window ? 0 : nw,
             ReferenceSeason = seasonalMembers > 0 ? o.Season : 0,
             SeasonalNaiveMembers = seasonalMembers,
             Members = o.EnsembleSize,
@@ -345,44 +360,70 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
     }
 
     /// <summary>
-    /// Fits the linear part (<see cref="ForecasterOptions.LinearShare"/>) on the scaled windows: the ridge penalty is chosen
-    /// on the validation windows with the part fitted on the training windows (whose validation forecasts feed the interval, as the
-    /// networks' do), then the part is fitted again on every window when the networks are refitted. Null when the share is 0 or the window
-    /// is longer than <see cref="LinearAutoregression.MaxWindow"/>.
+    /// Fits the linear part (<see cref="ForecasterOptions.LinearShare"/>) on the whole scaled windows <paramref name="partInputs"/>,
+    /// row <c>r</c> of which has the targets of the networks' row <c>r + partOffset</c> (<paramref name="partTargets"/>): first on the
+    /// rows whose targets are training targets, for its out-of-sample forecasts of the validation windows (which feed the interval as
+    /// the networks' do), then again on every row when the networks are refitted. Null when the share is 0 or the window is longer
+    /// than <see cref="LinearPart.MaxWindow"/>.
     /// </summary>
     private static (LinearPart Part, float[] ValidationForecast, float Share)? FitLinearPart(
-        ForecasterOptions o, SeriesScaler scaler, float[] rawInputs, float[] absoluteTargets, ForecastSplit split, FitSession session)
+        ForecasterOptions o, SeriesScaler scaler, float[] partInputs, float[] partTargets, ForecastSplit split, int partOffset, FitSession session)
     {
         if (o.LinearShare == 0)
             return null;
         o.CancellationToken.ThrowIfCancellationRequested();
-        if (o.Window > LinearAutoregression.MaxWindow)
+        if (o.Window > LinearPart.MaxWindow)
         {
             session.Warning(string.Create(CultureInfo.InvariantCulture,
-                $"The window ({o.Window}) is longer than {LinearAutoregression.MaxWindow}: the forecaster has no linear part (LinearShare ignored; a shorter window keeps it)."));
+                $"The window ({o.Window}) is longer than {LinearPart.MaxWindow}: the forecaster has no linear part (LinearShare ignored; a shorter window keeps it)."));
             return null;
         }
         int w = o.Window, h = o.Horizon;
-        // With the seasonal-naive reference off and a season longer than the window, the part's naive reference is the last value.
-        int season = o.Season <= w ? o.Season : 1;
-        float[] x = Scaled(scaler, rawInputs);
+        int rows = partInputs.Length / w;
+        float[] x = Scaled(scaler, partInputs);
+        int trainRows = split.Train - partOffset, validationStart = split.ValidationStart - partOffset;
+        if (split.Validation > 0 && validationStart < 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The window ({w}) is too long for this series: the linear part has {rows} whole windows, fewer than the {split.Validation} validation windows. " +
+                $"Shorten Window (or lengthen NetworkWindow, now {o.NetworkWindowOrWindow}) or provide a longer series."));
         LinearPart part;
         float[] validationForecast = Array.Empty<float>();
-        if (split.Validation > 0)
+        string fittedOn;
+        if (split.Validation > 0 && trainRows >= 1)
         {
-            (part, validationForecast) = LinearPart.Choose(x.AsSpan(0, split.Train * w), absoluteTargets.AsSpan(0, split.Train * h),
-                x.AsSpan(split.ValidationStart * w), absoluteTargets.AsSpan(split.ValidationStart * h), w, h, season);
+            part = LinearPart.Fit(x.AsSpan(0, trainRows * w), partTargets.AsSpan(0, trainRows * h), w, h, o.Season);
+            validationForecast = part.Predict(x.AsSpan(validationStart * w));
             if (o.RefitOnAllWindows)
-                part = LinearPart.Fit(x, absoluteTargets, w, h, season, part.Regression.Penalty);
+                part = LinearPart.Fit(x, partTargets, w, h, o.Season);
+            fittedOn = o.RefitOnAllWindows ? "training windows, then every window" : "training windows";
         }
         else
         {
-            part = LinearPart.Fit(x, absoluteTargets, w, h, season, LinearAutoregression.DefaultPenalty);
+            part = LinearPart.Fit(x, partTargets, w, h, o.Season);
+            if (split.Validation > 0)
+            {
+                // Too few whole windows before the validation ones: the part's validation forecasts are in sample.
+                validationForecast = part.Predict(x.AsSpan(validationStart * w));
+                session.Warning(string.Create(CultureInfo.InvariantCulture,
+                    $"The window ({w}) leaves the linear part no whole window before the validation windows: it was fitted on all {rows}, so the interval from its validation forecasts is in sample and may be too narrow. Shorten Window or provide a longer series."));
+            }
+            fittedOn = "every window";
         }
+        var m = part.Smoothing;
         session.Info(string.Create(CultureInfo.InvariantCulture,
-            $"Linear part: share {o.LinearShare}; ridge penalty {part.Regression.Penalty}{(split.Validation > 0 ? " (lowest validation MAE)" : " (no validation windows to choose one)")}; " +
-            $"damped-trend smoothing alpha {part.Smoothing.Alpha}, beta {part.Smoothing.Beta}, phi {part.Smoothing.Phi} (lowest training MAE)."));
+            $"Linear part: share {o.LinearShare:0.###}; Holt-Winters smoothing over {w} values{(HoltWintersSmoothing.IsSeasonal(w, o.Season) ? $" (season {o.Season})" : "")}: " +
+            $"alpha {m.Alpha}, beta {m.Beta}, phi {m.Phi}, gamma {m.Gamma} (lowest squared error on the {fittedOn})."));
         return (part, validationForecast, (float)o.LinearShare);
+    }
+
+    /// <summary>The last <paramref name="recent"/> values of each window <c>[rows, window]</c>.</summary>
+    private static float[] RecentValues(float[] windows, int window, int recent)
+    {
+        int rows = windows.Length / window;
+        var result = new float[rows * recent];
+        for (int r = 0; r < rows; r++)
+            windows.AsSpan(r * window + window - recent, recent).CopyTo(result.AsSpan(r * recent, recent));
+        return result;
     }
 
     private static float[] Scaled(SeriesScaler scaler, float[] raw)

@@ -345,6 +345,7 @@ public sealed class ForecasterTransformer : ITransformer, ICanSaveModel, IDispos
             ScoreColumnName = Require(m, OnnxMetadataKeys.OutputName),
             LabelColumnName = m.TryGetValue(OnnxMetadataKeys.LabelColumn, out var l) ? l : "Label",
             Window = I(OnnxMetadataKeys.Window),
+            NetworkWindow = description.NetworkWindow,
             Horizon = I(OnnxMetadataKeys.Horizon),
             HiddenSize = I(OnnxMetadataKeys.HiddenSize),
             NumberOfLayers = I(OnnxMetadataKeys.NumLayers),

@@ -1,35 +1,31 @@
+using MlNetRnn.Onnx.Model;
+
 namespace MlNetRnn.Trainers.Forecasting;
 
 /// <summary>
-/// The forecaster's linear part, blended with the networks by <see cref="ForecasterOptions.LinearShare"/>: the mean of a ridge
-/// autoregression (<see cref="LinearAutoregression"/>) and damped-trend exponential smoothing over the window
-/// (<see cref="DampedTrendSmoothing"/>). Both are linear in the scaled window, so the part is one affine map, <c>x · Weight + Bias</c>:
-/// one <c>Gemm</c> in the ONNX graph.
+/// The forecaster's linear part, blended with the networks by <see cref="ForecasterOptions.LinearShare"/>: Holt-Winters smoothing
+/// over the whole window (<see cref="HoltWintersSmoothing"/>), which is linear in the scaled window for fixed parameters, so the part is
+/// one matrix, <c>x · Weight</c> (plus a zero <c>Bias</c>, which keeps the graph's <c>Gemm</c> form): one node in the ONNX graph.
 /// </summary>
 internal sealed class LinearPart
 {
-    private LinearPart(LinearAutoregression regression, DampedTrendSmoothing smoothing, int season)
+    /// <summary>The longest window that gets a linear part: the fit runs the smoothing over every training window for every grid point.</summary>
+    public const int MaxWindow = 1000;
+
+    private LinearPart(HoltWintersSmoothing smoothing, int window, int horizon, int season)
     {
-        Regression = regression;
         Smoothing = smoothing;
         Season = season;
-        Window = regression.Window;
-        Horizon = regression.Horizon;
-        double[] smoothingMap = smoothing.Map(Window, Horizon, season);
-        Weight = new float[Window * Horizon];
-        for (int i = 0; i < Weight.Length; i++)
-            Weight[i] = (float)((regression.Weight[i] + smoothingMap[i]) / 2);
-        // Smoothing is linear without an offset: the bias is the regression's half.
-        Bias = regression.Bias.Select(b => b / 2).ToArray();
+        Window = window;
+        Horizon = horizon;
+        Weight = smoothing.Map(window, horizon, season).Select(v => (float)v).ToArray();
+        Bias = new float[horizon];
     }
 
-    /// <summary>The ridge half.</summary>
-    public LinearAutoregression Regression { get; }
+    /// <summary>The smoothing's parameters.</summary>
+    public HoltWintersSmoothing Smoothing { get; }
 
-    /// <summary>The smoothing half's parameters.</summary>
-    public DampedTrendSmoothing Smoothing { get; }
-
-    /// <summary>The season both halves read (1: none).</summary>
+    /// <summary>The season the smoothing reads (1: none).</summary>
     public int Season { get; }
 
     /// <summary>Values per window.</summary>
@@ -41,27 +37,20 @@ internal sealed class LinearPart
     /// <summary>The map's matrix, <c>[Window, Horizon]</c> row-major.</summary>
     public float[] Weight { get; }
 
-    /// <summary>The map's offset, <c>[Horizon]</c>.</summary>
+    /// <summary>The map's offset, <c>[Horizon]</c>: zero, as the smoothing is linear without one.</summary>
     public float[] Bias { get; }
 
     /// <summary>
     /// Fits the part on scaled windows <paramref name="x"/> <c>[rows, window]</c> and targets <paramref name="y"/> <c>[rows, horizon]</c>:
-    /// the smoothing parameters by the lowest absolute error on them, the regression with ridge penalty <paramref name="penalty"/>.
+    /// the smoothing parameters with the lowest squared error of its forecasts on them.
     /// </summary>
-    public static LinearPart Fit(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int window, int horizon, int season, double penalty) =>
-        new(LinearAutoregression.Fit(x, y, window, horizon, season, penalty), DampedTrendSmoothing.Fit(x, y, window, horizon, season), season);
-
-    /// <summary>
-    /// Fits the part on the training windows with the regression's penalty chosen on the validation windows
-    /// (<see cref="LinearAutoregression.Choose"/>), and returns it with its forecasts of the validation windows.
-    /// </summary>
-    public static (LinearPart Part, float[] ValidationForecast) Choose(
-        ReadOnlySpan<float> trainX, ReadOnlySpan<float> trainY, ReadOnlySpan<float> validationX, ReadOnlySpan<float> validationY,
-        int window, int horizon, int season)
+    public static LinearPart Fit(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int window, int horizon, int season)
     {
-        var (regression, _) = LinearAutoregression.Choose(trainX, trainY, validationX, validationY, window, horizon, season);
-        var part = new LinearPart(regression, DampedTrendSmoothing.Fit(trainX, trainY, window, horizon, season), season);
-        return (part, part.Predict(validationX));
+        if (window < 1 || window > MaxWindow)
+            throw new ArgumentOutOfRangeException(nameof(window), window, $"The linear part reads windows of 1 to {MaxWindow} values; got {window}.");
+        if (x.Length == 0 || x.Length % window != 0 || y.Length != x.Length / window * horizon)
+            throw new ArgumentException($"The linear part needs whole windows of {window} values and {horizon} targets each; got {x.Length} values and {y.Length} targets.");
+        return new(HoltWintersSmoothing.Fit(x, y, window, horizon, season), window, horizon, season);
     }
 
     /// <summary>The part's weights as the exporter reads them: <c>linear.weight</c> <c>[Window, Horizon]</c> and <c>linear.bias</c> <c>[Horizon]</c>.</summary>

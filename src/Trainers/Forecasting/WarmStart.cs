@@ -22,6 +22,7 @@ internal static class WarmStart
         // The forecaster's cells always have biases; a bias-free network cannot seed it.
         Compare("bias", true, a.HasBias);
         Compare(nameof(options.Window), options.Window, f.Window);
+        Compare(nameof(options.NetworkWindow), options.NetworkWindowOrWindow, f.NetworkSteps);
         Compare(nameof(options.Horizon), options.Horizon, f.Horizon);
         Compare(nameof(options.RelativeToWindow), options.RelativeToWindow, f.RelativeToWindow);
         Compare(nameof(options.LogTransform), options.LogTransform, f.Scaler.Log);

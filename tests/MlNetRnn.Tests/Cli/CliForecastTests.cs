@@ -37,7 +37,13 @@ public sealed class CliForecastTests
             Assert.Equal("cpu", root.GetProperty("device").GetString());
             // The share asked for is the one in the summary and in the model's graph.
             Assert.Equal(0.25, root.GetProperty("linear_share").GetDouble());
-            Assert.Equal(0.25f, OnnxModelImporter.ImportFile(Path.Combine(dir, "model.onnx")).Forecasting!.LinearShare);
+            var forecasting = OnnxModelImporter.ImportFile(Path.Combine(dir, "model.onnx")).Forecasting!;
+            Assert.Equal(0.25f, forecasting.LinearShare);
+            // 132 training months, season 12: the networks read two seasons, the linear part (the model's input) twice that.
+            Assert.Equal(24, root.GetProperty("window").GetInt32());
+            Assert.Equal(48, root.GetProperty("linear_window").GetInt32());
+            Assert.Equal(48, forecasting.Window);
+            Assert.Equal(24, forecasting.NetworkWindow);
             var png = File.ReadAllBytes(Path.Combine(dir, "forecast.png"));
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
@@ -152,6 +158,34 @@ public sealed class CliForecastTests
         {
             AnsiConsole.Console = previous;
             Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task ALinearWindowShorterThanTheWindowIsRefusedAndAnExplicitOneIsUsed()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mlnetrnn-cli-{Guid.NewGuid():N}");
+        var previous = AnsiConsole.Console;
+        var captured = new StringWriter();
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(captured) });
+        try
+        {
+            int exit = await Program.Main(new[] { "forecast", "--window", "24", "--linear-window", "12", "--epochs", "1", "--output", dir });
+            Assert.Equal(1, exit);
+            Assert.Contains("--linear-window 12 is shorter than the networks' window (24)", captured.ToString().Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
+
+            exit = await Program.Main(new[] { "forecast", "--window", "12", "--linear-window", "36", "--epochs", "1", "--hidden", "4", "--members", "1", "--output", dir });
+            Assert.Equal(0, exit);
+            var forecasting = OnnxModelImporter.ImportFile(Path.Combine(dir, "model.onnx")).Forecasting!;
+            Assert.Equal(36, forecasting.Window);
+            Assert.Equal(12, forecasting.NetworkWindow);
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, true);
         }
     }
 

@@ -146,7 +146,7 @@ public sealed class ForecastEnsembleGraphTests
         var arch = new RecurrentArchitecture(RecurrentCellKind.Gru, 1, 3, 1, false);
         var weights = RandomWeights.Create(arch, 2, 1);
         var tooLong = new ForecastingModelDescription(arch, 4, 2, LogStandard, true) { ReferenceSeason = 5 };
-        Assert.Contains("at most the window (4)", Assert.Throws<ArgumentException>(() => ForecastingOnnxExporter.Export(tooLong, weights)).Message);
+        Assert.Contains("at most the networks' window (4)", Assert.Throws<ArgumentException>(() => ForecastingOnnxExporter.Export(tooLong, weights)).Message);
         var inverted = new ForecastingModelDescription(arch, 4, 2, LogStandard, true) { Interval = new ForecastIntervalOffsets(0.8, new[] { 0.1f, -0.1f }, new[] { 0.2f, 0.2f }) };
         Assert.Contains("step 0", Assert.Throws<ArgumentException>(() => ForecastingOnnxExporter.Export(inverted, weights)).Message);
     }

@@ -4,8 +4,8 @@ using Xunit;
 namespace MlNetRnn.Tests.Onnx.Export;
 
 /// <summary>
-/// The forecaster graph's linear autoregressive part: <c>(1 − share) · networks + share · (x · W + b)</c> in scaled space, checked by hand
-/// against the same graph without the part; the importer reads the part back.
+/// The forecaster graph's linear part: <c>(1 − share) · networks + share · (x · W + b)</c> in scaled space, checked by hand against the
+/// same graph without the part, also with the networks reading only the window's last values; the importer reads both back.
 /// </summary>
 public sealed class ForecastLinearPartGraphTests
 {
@@ -67,6 +67,56 @@ public sealed class ForecastLinearPartGraphTests
         var none = OnnxModelImporter.Import(ForecastingOnnxExporter.Export(description with { LinearShare = 0f }, weights));
         Assert.Equal(0f, none.Forecasting!.LinearShare);
         Assert.DoesNotContain(none.Weights.Tensors, t => t.Name.StartsWith("linear.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NetworksReadingTheLastValuesMatchAGraphOverThoseValuesAlone(bool unrolled)
+    {
+        // Networks on the last 5 of 8 values (with the seasonal-naive reference read off them); the part over all 8.
+        const int recent = 5;
+        var networkWeights = RandomWeights.Create(Arch, Horizon, 3);
+        var weights = WithLinearPart(networkWeights, 5);
+        var random = new Random(9);
+        float[] raw = Enumerable.Range(0, Rows * Window).Select(_ => (float)(60 + 80 * random.NextDouble())).ToArray();
+        float[] last = Enumerable.Range(0, Rows).SelectMany(r => raw.Skip(r * Window + Window - recent).Take(recent)).ToArray();
+        var shortGraph = new ForecastingModelDescription(Arch, recent, Horizon, Scaler, true) { ReferenceSeason = 4, UnrolledSteps = unrolled };
+        var longGraph = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { ReferenceSeason = 4, UnrolledSteps = unrolled, NetworkWindow = recent, LinearShare = 0.3f };
+        float[] networks = OnnxTestRunner.Run(ForecastingOnnxExporter.Export(shortGraph, networkWeights), "Features", last, new long[] { Rows, recent }, "Score", new long[] { Rows, Horizon });
+        float[] blended = OnnxTestRunner.Run(ForecastingOnnxExporter.Export(longGraph, weights), "Features", raw, new long[] { Rows, Window }, "Score", new long[] { Rows, Horizon });
+        float[] w = weights.Get("linear.weight", Window, Horizon).Data, b = weights.Get("linear.bias", Horizon).Data;
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int k = 0; k < Horizon; k++)
+            {
+                double linear = b[k];
+                for (int i = 0; i < Window; i++)
+                    linear += (raw[r * Window + i] - 100.0) / 20.0 * w[i * Horizon + k];
+                Assert.Equal(0.7 * networks[r * Horizon + k] + 0.3 * (100 + 20 * linear), blended[r * Horizon + k], 3);
+            }
+        }
+    }
+
+    [Fact]
+    public void TheImporterReadsTheNetworksWindowBackAndRefusesOneOutsideTheWindow()
+    {
+        var weights = WithLinearPart(RandomWeights.Create(Arch, Horizon, 3), 5);
+        var description = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { NetworkWindow = 5, LinearShare = 0.5f, LinearSeason = 1 };
+        byte[] onnx = ForecastingOnnxExporter.Export(description, weights);
+        var imported = OnnxModelImporter.Import(onnx);
+        Assert.Equal(5, imported.Forecasting!.NetworkWindow);
+        Assert.Equal(onnx, ForecastingOnnxExporter.Export(imported.Forecasting, imported.Weights));
+        // The whole window needs no key.
+        Assert.DoesNotContain(OnnxMetadataKeys.NetworkWindow, ForecastingOnnxExporter.StandardMetadata(description with { NetworkWindow = 0 }).Keys);
+        foreach (string bad in new[] { "0", "8", "9" })
+        {
+            var proto = MlNetRnn.Onnx.Protobuf.ModelProto.Parser.ParseFrom(onnx);
+            proto.MetadataProps.Single(p => p.Key == OnnxMetadataKeys.NetworkWindow).Value = bad;
+            var ex = Assert.Throws<InvalidDataException>(() => OnnxModelImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(proto)));
+            Assert.Contains(OnnxMetadataKeys.NetworkWindow, ex.Message);
+        }
+        Assert.Contains("NetworkWindow", Assert.Throws<ArgumentException>(() => ForecastingOnnxExporter.Export(description with { NetworkWindow = 9 }, weights)).Message);
     }
 
     [Theory]

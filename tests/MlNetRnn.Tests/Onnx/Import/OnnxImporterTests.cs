@@ -92,7 +92,7 @@ public sealed class OnnxImporterTests : IDisposable
             torchOut = y.data<float>().ToArray();
         }
         // The graph blends the network (plus its reference) with the imported linear part, all in scaled space.
-        Assert.Equal(0.5f, f.LinearShare);
+        Assert.Equal(0.8f, f.LinearShare);
         float[] linear = LinearPart.Apply(imported.Weights.Get("linear.weight", f.Window, f.Horizon).Data, imported.Weights.Get("linear.bias", f.Horizon).Data,
             history.Select(f.Scaler.Transform).ToArray(), f.Window, f.Horizon);
         for (int i = 0; i < torchOut.Length; i++)

@@ -38,7 +38,7 @@ public sealed class ForecasterEnsembleTests
         Assert.Equal(12, f.ReferenceSeason);
         Assert.Equal(2, f.SeasonalMemberCount); // the default mixed reference: members 0 and 1 correct seasonal naive, member 2 forecasts the level
         // The default linear part: its affine map of the scaled window, blended with the members' mean by the share.
-        Assert.Equal(0.5f, f.LinearShare);
+        Assert.Equal(0.8f, f.LinearShare);
         float[] linear = LinearPart.Apply(imported.Weights.Get("linear.weight", 12, 3).Data, imported.Weights.Get("linear.bias", 3).Data,
             history.Select(f.Scaler.Transform).ToArray(), 12, 3);
         for (int h = 0; h < 3; h++)
@@ -106,7 +106,7 @@ public sealed class ForecasterEnsembleTests
         options.Season = 24;
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Rnn().Forecaster(options));
         Assert.Contains("Season", error.Message);
-        Assert.Contains("at most the window (12)", error.Message);
+        Assert.Contains("at most the networks' window (12)", error.Message);
 
         options.Reference = ForecastReference.WindowLevel;
         ml.Rnn().Forecaster(options); // without the reference the season is not read off the window

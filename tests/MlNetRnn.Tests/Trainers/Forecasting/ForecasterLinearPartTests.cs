@@ -4,13 +4,30 @@ using Xunit;
 
 namespace MlNetRnn.Tests.Trainers.Forecasting;
 
-/// <summary>A forecaster with the linear part (ridge + damped-trend smoothing): what the graph holds, and that the part was refitted on every window.</summary>
+/// <summary>A forecaster with the linear part (Holt-Winters smoothing over the window): what the graph holds, that the part was refitted on every window, and the networks reading only the window's recent values.</summary>
 public sealed class ForecasterLinearPartTests
 {
+    /// <summary>The scaled windows <c>[rows, window]</c> and targets of a series, as the trainer forms them.</summary>
+    private static (float[] X, float[] Y) ScaledWindows(float[] series, int w, int h, Func<float, float> scale)
+    {
+        int rows = series.Length - w - h + 1;
+        var x = new float[rows * w];
+        var y = new float[rows * h];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < w; i++)
+                x[r * w + i] = scale(series[r + i]);
+            for (int k = 0; k < h; k++)
+                y[r * h + k] = scale(series[r + w + k]);
+        }
+        return (x, y);
+    }
+
     [Theory]
-    [InlineData(1, 3)]
-    [InlineData(4, 6)] // seasonal, and a horizon longer than the season
-    public void TheGraphBlendsTheNetworksWithThePartRefittedOnEveryWindow(int season, int horizon)
+    [InlineData(1, 3, 0)]
+    [InlineData(4, 6, 0)] // seasonal, and a horizon longer than the season
+    [InlineData(12, 3, 12)] // the linear part reads 24 values, the networks the last 12
+    public void TheGraphBlendsTheNetworksWithThePartRefittedOnEveryWindow(int season, int horizon, int networkWindow)
     {
         var ml = new MLContext(1);
         float[] series = TestData.AirPassengers();
@@ -18,8 +35,16 @@ public sealed class ForecasterLinearPartTests
         options.Season = season;
         options.Horizon = horizon;
         options.LinearShare = 0.4;
+        if (networkWindow > 0)
+        {
+            options.Window = 2 * networkWindow;
+            options.NetworkWindow = networkWindow;
+        }
         using var blended = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+        // The same networks alone: trained on the same windows of their own length, from the same seed.
         options.LinearShare = 0;
+        options.Window = options.NetworkWindowOrWindow;
+        options.NetworkWindow = 0;
         using var networksOnly = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
         // The fit's parity check compared ONNX Runtime with TorchSharp's networks blended with the C# part on held-out windows.
         Assert.True(blended.Parity!.Passed, $"max abs diff {blended.Parity.MaxAbsDiff}");
@@ -27,33 +52,85 @@ public sealed class ForecasterLinearPartTests
         var imported = OnnxModelImporter.Import(blended.GetOnnxModel());
         Assert.Equal(0.4f, imported.Forecasting!.LinearShare);
         Assert.Equal(season, imported.Forecasting.LinearSeason);
+        Assert.Equal(networkWindow, imported.Forecasting.NetworkWindow);
+        Assert.Equal(networkWindow, blended.Options.NetworkWindow);
         Assert.Equal(0f, OnnxModelImporter.Import(networksOnly.GetOnnxModel()).Forecasting!.LinearShare);
 
-        // The exported part is the fit of every window (scaled with the model's own scaler) for one of the grid's ridge penalties.
-        int w = options.Window, h = options.Horizon;
+        // The exported part is the smoothing fitted on every whole window (scaled with the model's own scaler).
+        int w = blended.Window, h = horizon;
         var scaler = blended.Scaler;
-        int rows = series.Length - w - h + 1;
-        var x = new float[rows * w];
-        var y = new float[rows * h];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int i = 0; i < w; i++)
-                x[r * w + i] = scaler.Transform(series[r + i]);
-            for (int k = 0; k < h; k++)
-                y[r * h + k] = scaler.Transform(series[r + w + k]);
-        }
+        var (x, y) = ScaledWindows(series, w, h, scaler.Transform);
+        var part = LinearPart.Fit(x, y, w, h, season);
         float[] exported = imported.Weights.Get("linear.weight", w, h).Data;
-        var matching = LinearAutoregression.Penalties.Select(p => LinearPart.Fit(x, y, w, h, season, p))
-            .Where(p => p.Weight.Zip(exported, (a, b) => Math.Abs(a - b)).Max() < 1e-5).ToArray();
-        Assert.Single(matching);
-        Assert.Equal(matching[0].Bias, imported.Weights.Get("linear.bias", h).Data);
+        Assert.True(part.Weight.Zip(exported, (a, b) => Math.Abs(a - b)).Max() < 1e-6);
+        Assert.All(imported.Weights.Get("linear.bias", h).Data, b => Assert.Equal(0f, b));
 
         // Same seed, same networks: in scaled space the blended forecast is 0.6 x the networks' + 0.4 x the part's.
         float[] history = series[^w..];
         float[] withPart = blended.Forecast(history), without = networksOnly.Forecast(history);
-        float[] linear = matching[0].Predict(history.Select(scaler.Transform).ToArray());
+        float[] linear = part.Predict(history.Select(scaler.Transform).ToArray());
         for (int k = 0; k < h; k++)
             Assert.Equal(0.6 * scaler.Transform(without[k]) + 0.4 * linear[k], scaler.Transform(withPart[k]), 3);
+    }
+
+    [Fact]
+    public void ReadyMadeWindowsTrainTheNetworksOnTheirRecentValues()
+    {
+        var ml = new MLContext(1);
+        float[] series = TestData.Nottem();
+        var options = ForecasterTestOptions.Small(epochs: 2);
+        options.SeriesColumnName = null;
+        options.LogTransform = false;
+        options.Window = 24;
+        options.NetworkWindow = 12;
+        options.Season = 12;
+        var windows = ml.Rnn().CreateWindows(TestData.AsView(ml, series), "Value", 24, 3);
+        using var model = ml.Rnn().Forecaster(options).Fit(windows);
+        Assert.True(model.Parity!.Passed, $"max abs diff {model.Parity.MaxAbsDiff}");
+        Assert.Equal(12, OnnxModelImporter.Import(model.GetOnnxModel()).Forecasting!.NetworkWindow);
+        // The model scores the windows it was given (24 values each) and forecasts from the last 24 values of a history.
+        Assert.True(ml.Rnn().EvaluateForecast(model.Transform(windows)).Mape < 100);
+        Assert.Equal(3, model.Forecast(series).Length);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(13)]
+    public void ANetworkWindowOutsideTheWindowIsRefusedByName(int networkWindow)
+    {
+        var options = ForecasterTestOptions.Small();
+        options.NetworkWindow = networkWindow;
+        var ex = Assert.ThrowsAny<ArgumentException>(() => new MLContext(1).Rnn().Forecaster(options));
+        Assert.Contains("NetworkWindow", ex.Message);
+    }
+
+    [Fact]
+    public void AWindowThatLeavesThePartTooFewWindowsIsRefusedWithTheSizes()
+    {
+        // 40 values, networks on 4 of them: 36 network windows, the last 4 for validation; the part's 37-value windows number only 3.
+        var ml = new MLContext(1);
+        float[] series = Enumerable.Range(0, 40).Select(t => 10 + MathF.Sin(t * 0.5f)).ToArray();
+        var options = ForecasterTestOptions.Small(epochs: 1);
+        options.Horizon = 1;
+        options.Window = 37;
+        options.NetworkWindow = 4;
+        var ex = Assert.Throws<ArgumentException>(() => ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series)));
+        Assert.Contains("window (37)", ex.Message);
+        Assert.Contains("3 whole windows", ex.Message);
+        Assert.Contains("4 validation windows", ex.Message);
+    }
+
+    [Fact]
+    public void ASeasonalReferenceLongerThanTheNetworksWindowIsRefused()
+    {
+        var options = ForecasterTestOptions.Small();
+        options.Window = 24;
+        options.NetworkWindow = 6;
+        options.Season = 12;
+        options.Reference = ForecastReference.SeasonalNaive;
+        var ex = Assert.ThrowsAny<ArgumentException>(() => new MLContext(1).Rnn().Forecaster(options));
+        Assert.Contains("Season", ex.Message);
+        Assert.Contains("networks' window (6)", ex.Message);
     }
 
     [Fact]
@@ -92,10 +169,10 @@ public sealed class ForecasterLinearPartTests
     public void AWindowOverTheLimitGetsNoLinearPart()
     {
         var ml = new MLContext(1);
-        float[] series = Enumerable.Range(0, LinearAutoregression.MaxWindow + 40).Select(t => 10 + MathF.Sin(t * 0.3f)).ToArray();
+        float[] series = Enumerable.Range(0, LinearPart.MaxWindow + 40).Select(t => 10 + MathF.Sin(t * 0.3f)).ToArray();
         var options = new ForecasterOptions
         {
-            SeriesColumnName = "Value", Cell = RecurrentCellKind.Lstm, HiddenSize = 2, Window = LinearAutoregression.MaxWindow + 1, Horizon = 2,
+            SeriesColumnName = "Value", Cell = RecurrentCellKind.Lstm, HiddenSize = 2, Window = LinearPart.MaxWindow + 1, Horizon = 2,
             Epochs = 1, BatchSize = 64, IntervalCoverage = 0, Seed = 1,
         };
         using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
