@@ -160,7 +160,7 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             rawInputs = nw == o.Window ? partInputs : RecentValues(partInputs, o.Window, nw);
             if (o.LogTransform)
             {
-                PositiveValues.Require(rawInputs, $"column '{o.FeatureColumnName}'");
+                PositiveValues.Require(partInputs, $"column '{o.FeatureColumnName}'");
                 PositiveValues.Require(rawTargets, $"column '{o.LabelColumnName}'");
             }
             split = ForecastSplit.Compute(count, o.ValidationFraction, o.Horizon);

@@ -28,13 +28,13 @@ internal sealed record HoltWintersSmoothing(double Alpha, double Beta, double Ph
          from p in Phis
          select new HoltWintersSmoothing(a, b, p, g)).ToArray();
 
-    /// <summary>Whether a window of <paramref name="window"/> values is long enough for seasonal indices of <paramref name="season"/> (two whole seasons).</summary>
-    public static bool IsSeasonal(int window, int season) => season > 1 && window >= 2 * season;
+    /// <summary>Whether a window of <paramref name="window"/> values is long enough for seasonal indices of <paramref name="season"/> (one whole season).</summary>
+    public static bool IsSeasonal(int window, int season) => season > 1 && window >= season;
 
     /// <summary>The forecast of the <paramref name="horizon"/> values after <paramref name="window"/>.</summary>
     /// <param name="window">The window's values.</param>
     /// <param name="horizon">Values to forecast.</param>
-    /// <param name="season">Season (1: none); seasonal indices need two whole seasons in the window (<see cref="IsSeasonal"/>).</param>
+    /// <param name="season">Season (1: none); seasonal indices need a whole season in the window (<see cref="IsSeasonal"/>).</param>
     /// <param name="forecast">Receives the forecast, <paramref name="horizon"/> values.</param>
     public void Forecast(ReadOnlySpan<double> window, int horizon, int season, Span<double> forecast)
     {
@@ -62,7 +62,8 @@ internal sealed record HoltWintersSmoothing(double Alpha, double Beta, double Ph
 
     /// <summary>
     /// The state one step before the window's first value: seasonal indices (written to <paramref name="index"/>, one per position modulo
-    /// the period, mean zero) from the values minus their centred moving average, the trend as the change from the first deseasonalised
+    /// the period, mean zero) from the values minus their centred moving average (with fewer than two periods, the means of the
+    /// window's last whole periods minus their overall mean), the trend as the change from the first deseasonalised
     /// period's mean to the second's per step (0 when the window is shorter than two periods), and the level as the first period's mean
     /// moved back to that step along the trend. A window that is exactly a line plus a seasonal pattern starts with no error.
     /// </summary>
@@ -70,7 +71,21 @@ internal sealed record HoltWintersSmoothing(double Alpha, double Beta, double Ph
     {
         int w = window.Length;
         index.Clear();
-        if (period > 1)
+        if (period > 1 && w < 2 * period)
+        {
+            // Too short for a centred average at every phase: each phase's mean over the last whole periods.
+            int periods = w / period, start = w - periods * period;
+            double overall = 0;
+            for (int i = start; i < w; i++)
+            {
+                index[i % period] += window[i] / periods;
+                overall += window[i];
+            }
+            overall /= periods * period;
+            for (int j = 0; j < period; j++)
+                index[j] -= overall;
+        }
+        else if (period > 1)
         {
             // Centred moving average over one season (a 2×s average for an even season, so it stays centred).
             Span<int> counts = period <= 256 ? stackalloc int[period] : new int[period];

@@ -26,6 +26,22 @@ public sealed class ForecastLinearPartGraphTests
         }));
     }
 
+    /// <summary>Checks, by hand in raw units, that <paramref name="blended"/> = 0.7 · <paramref name="networks"/> + 0.3 · the part's affine map of the scaled window.</summary>
+    private static void AssertBlend(float[] networks, float[] blended, float[] raw, WeightSet weights)
+    {
+        float[] w = weights.Get("linear.weight", Window, Horizon).Data, b = weights.Get("linear.bias", Horizon).Data;
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int k = 0; k < Horizon; k++)
+            {
+                double linear = b[k];
+                for (int i = 0; i < Window; i++)
+                    linear += (raw[r * Window + i] - 100.0) / 20.0 * w[i * Horizon + k];
+                Assert.Equal(0.7 * networks[r * Horizon + k] + 0.3 * (100 + 20 * linear), blended[r * Horizon + k], 3);
+            }
+        }
+    }
+
     [Fact]
     public void TheGraphBlendsTheNetworksWithTheAffineMapOfTheScaledWindow()
     {
@@ -36,18 +52,7 @@ public sealed class ForecastLinearPartGraphTests
         float[] Run(ForecastingModelDescription d) => OnnxTestRunner.Run(ForecastingOnnxExporter.Export(d, weights), "Features", raw, new long[] { Rows, Window }, "Score", new long[] { Rows, Horizon });
 
         float[] networks = Run(plain), blended = Run(plain with { LinearShare = 0.3f });
-        float[] w = weights.Get("linear.weight", Window, Horizon).Data, b = weights.Get("linear.bias", Horizon).Data;
-        for (int r = 0; r < Rows; r++)
-        {
-            for (int k = 0; k < Horizon; k++)
-            {
-                double linear = b[k];
-                for (int i = 0; i < Window; i++)
-                    linear += (raw[r * Window + i] - 100.0) / 20.0 * w[i * Horizon + k];
-                double expected = 0.7 * networks[r * Horizon + k] + 0.3 * (100 + 20 * linear);
-                Assert.Equal(expected, blended[r * Horizon + k], 3);
-            }
-        }
+        AssertBlend(networks, blended, raw, weights);
         Assert.NotEqual(networks[0], blended[0], 2);
     }
 
@@ -85,17 +90,7 @@ public sealed class ForecastLinearPartGraphTests
         var longGraph = new ForecastingModelDescription(Arch, Window, Horizon, Scaler, true) { ReferenceSeason = 4, UnrolledSteps = unrolled, NetworkWindow = recent, LinearShare = 0.3f };
         float[] networks = OnnxTestRunner.Run(ForecastingOnnxExporter.Export(shortGraph, networkWeights), "Features", last, new long[] { Rows, recent }, "Score", new long[] { Rows, Horizon });
         float[] blended = OnnxTestRunner.Run(ForecastingOnnxExporter.Export(longGraph, weights), "Features", raw, new long[] { Rows, Window }, "Score", new long[] { Rows, Horizon });
-        float[] w = weights.Get("linear.weight", Window, Horizon).Data, b = weights.Get("linear.bias", Horizon).Data;
-        for (int r = 0; r < Rows; r++)
-        {
-            for (int k = 0; k < Horizon; k++)
-            {
-                double linear = b[k];
-                for (int i = 0; i < Window; i++)
-                    linear += (raw[r * Window + i] - 100.0) / 20.0 * w[i * Horizon + k];
-                Assert.Equal(0.7 * networks[r * Horizon + k] + 0.3 * (100 + 20 * linear), blended[r * Horizon + k], 3);
-            }
-        }
+        AssertBlend(networks, blended, raw, weights);
     }
 
     [Fact]

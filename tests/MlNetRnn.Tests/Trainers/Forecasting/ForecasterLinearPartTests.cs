@@ -26,6 +26,7 @@ public sealed class ForecasterLinearPartTests
     [Theory]
     [InlineData(1, 3, 0)]
     [InlineData(4, 6, 0)] // seasonal, and a horizon longer than the season
+    [InlineData(12, 12, 0)] // one season in the window: the smoothing's indices are its phase means
     [InlineData(12, 3, 12)] // the linear part reads 24 values, the networks the last 12
     public void TheGraphBlendsTheNetworksWithThePartRefittedOnEveryWindow(int season, int horizon, int networkWindow)
     {

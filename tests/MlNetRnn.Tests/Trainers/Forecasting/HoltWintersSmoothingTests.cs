@@ -51,13 +51,32 @@ public sealed class HoltWintersSmoothingTests
             Assert.Equal(Value(window + k), forecast[k], 10);
     }
 
+    [Theory]
+    [InlineData(4, 4)]
+    [InlineData(4, 7)]
+    [InlineData(12, 15)]
+    public void AWindowOfOneToTwoSeasonsKeepsThePatternFromItsPhaseMeans(int season, int window)
+    {
+        // Shorter than two seasons: the indices are the last whole seasons' phase means, the trend starts at 0; a level plus a
+        // zero-mean pattern then has no one-step error and is continued exactly, even with a trend allowed.
+        var random = new Random(season + window);
+        double[] pattern = Enumerable.Range(0, season).Select(_ => random.NextDouble() * 4 - 2).ToArray();
+        double mean = pattern.Average();
+        double Value(int t) => 5 + pattern[(t + 1) % season] - mean;
+        double[] values = Enumerable.Range(0, window).Select(Value).ToArray();
+        Assert.True(HoltWintersSmoothing.IsSeasonal(window, season));
+        double[] forecast = Forecast(new HoltWintersSmoothing(0.3, 0.5, 0.9, 0.2), values, season + 2, season);
+        for (int k = 0; k < forecast.Length; k++)
+            Assert.Equal(Value(window + k), forecast[k], 10);
+    }
+
     [Fact]
-    public void AWindowShorterThanTwoSeasonsIsSmoothedWithoutOne()
+    public void AWindowShorterThanASeasonIsSmoothedWithoutOne()
     {
         double[] window = { 1, 5, 2, 6, 3, 7, 4 };
-        Assert.False(HoltWintersSmoothing.IsSeasonal(window.Length, 4));
+        Assert.False(HoltWintersSmoothing.IsSeasonal(window.Length, 12));
         var method = new HoltWintersSmoothing(0.3, 0.1, 0.9, 0.2);
-        Assert.Equal(Forecast(method, window, 3, 1), Forecast(method, window, 3, 4));
+        Assert.Equal(Forecast(method, window, 3, 1), Forecast(method, window, 3, 12));
     }
 
     [Theory]
