@@ -35,7 +35,7 @@ internal static class ForecastBenchmarkJob
         var f = s.Forecaster;
         console.MarkupLine($"[bold]mlnet-rnn forecast-benchmark[/]: {Markup.Escape(s.Suite.Source)}, {s.Suite.Series.Count} series, seeds {string.Join(", ", s.Seeds)}; " +
                            $"{f.Cell}, hidden {f.Hidden}, {f.Layers} layer(s), window {(f.RequestedWindow is { } w ? w.ToString(CultureInfo.InvariantCulture) : "two seasons, at least 12")}, " +
-                           $"{f.Members} member(s), reference {ForecasterModelOptions.ReferenceName(f.Reference)}, up to {f.Epochs} epochs.");
+                           $"{f.Members} member(s), reference {ForecasterModelOptions.ReferenceName(f.Reference)}, up to {f.Epochs} epochs; {LinearPartSetting(f)}.");
         var clock = Stopwatch.StartNew();
         var rows = new List<SeriesResult>();
         double trainSeconds = 0;
@@ -199,4 +199,13 @@ internal static class ForecastBenchmarkJob
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The linear part's share and window as the header states them.</summary>
+    private static string LinearPartSetting(ForecastSettings f)
+    {
+        if (f.LinearShare == 0)
+            return "no linear part";
+        string window = f.RequestedLinearWindow is { } requested ? requested.ToString(CultureInfo.InvariantCulture) : "twice the window";
+        return string.Create(CultureInfo.InvariantCulture, $"linear part share {f.LinearShare:0.###} over {window}");
+    }
 }

@@ -106,16 +106,28 @@ public sealed class CliForecastBenchmarkTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_root, "refused")));
 
         // Share 0 and 0.9 train the same networks (same seed); only the blend with the linear part differs.
-        async Task<double[]> Mases(string share)
+        async Task<double[]> Mases(string share, string header)
         {
             string output = Path.Combine(_root, "share" + share);
-            int exit = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--seeds", "1", "--epochs", "2", "--hidden", "4", "--members", "1", "--linear-share", share, "--output", output });
-            Assert.Equal(0, exit);
+            var previous = Spectre.Console.AnsiConsole.Console;
+            var captured = new StringWriter();
+            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(captured) });
+            try
+            {
+                int exit = await Program.Main(new[] { "forecast-benchmark", "--data", data, "--seeds", "1", "--epochs", "2", "--hidden", "4", "--members", "1", "--linear-share", share, "--output", output });
+                Assert.Equal(0, exit);
+            }
+            finally
+            {
+                Spectre.Console.AnsiConsole.Console = previous;
+            }
+            Assert.Contains(header, captured.ToString().Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
             Assert.Equal(share, json.RootElement.GetProperty("settings").GetProperty("linear_share").GetString());
+            Assert.Equal("auto", json.RootElement.GetProperty("settings").GetProperty("linear_window").GetString());
             return json.RootElement.GetProperty("series").EnumerateArray().Select(r => r.GetProperty("mase").GetDouble()).ToArray();
         }
-        Assert.NotEqual(await Mases("0"), await Mases("0.9"));
+        Assert.NotEqual(await Mases("0", "no linear part"), await Mases("0.9", "linear part share 0.9 over twice the window"));
     }
 
     [Fact]
