@@ -1,3 +1,4 @@
+using MlNetRnn.Trainers.Forecasting;
 
 namespace MlNetRnn.Cli.Forecast;
 
@@ -90,7 +91,8 @@ internal sealed record ForecastSettings
         if (RequestedLinearWindow is { } requested)
             return requested >= window ? requested
                 : throw new ArgumentException($"--linear-window {requested} is shorter than the networks' window ({window}); the networks read the last values of the linear part's window. Use --linear-window {window} or more.");
-        return Math.Max(window, Math.Min(2 * window, (trainingLength - Horizon) * 2 / 3));
+        // Past the linear part's limit there would be no part to read the longer window.
+        return Math.Max(window, Math.Min(Math.Min(2 * window, LinearPart.MaxWindow), (trainingLength - Horizon) * 2 / 3));
     }
 
     /// <summary>These settings with the season and both windows resolved for a series of <paramref name="trainingLength"/> training values.</summary>

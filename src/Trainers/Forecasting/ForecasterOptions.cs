@@ -58,7 +58,8 @@ public sealed class ForecasterOptions : RecurrentTrainerOptions
 
     /// <summary>
     /// Most recent windows a series trains on, or 0 for all. A longer series drops its oldest values, so the fit's cost stays bounded
-    /// (and the recent past, which matters most for the forecast, is what the network learns). Series mode only. Default 500.
+    /// (and the recent past, which matters most for the forecast, is what the network learns). Counted in windows of <see cref="Window"/>
+    /// values; networks reading a shorter <see cref="NetworkWindow"/> get as many more as it is shorter. Series mode only. Default 500.
     /// </summary>
     public int MaxTrainingWindows { get; set; } = 500;
 

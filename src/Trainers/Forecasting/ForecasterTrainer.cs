@@ -137,7 +137,8 @@ public sealed class ForecasterTrainer : IEstimator<ForecasterTransformer>
             if (o.LogTransform)
                 PositiveValues.Require(series, source);
             // A long series trains on its most recent windows only: the cost stays bounded and the recent past matters most.
-            int skipped = o.MaxTrainingWindows > 0 ? Math.Max(0, series.Length - nw - o.Horizon + 1 - o.MaxTrainingWindows) : 0;
+            // Counted in whole windows, so the linear part (the longest reader) keeps MaxTrainingWindows of them too.
+            int skipped = o.MaxTrainingWindows > 0 ? Math.Max(0, series.Length - o.Window - o.Horizon + 1 - o.MaxTrainingWindows) : 0;
             if (skipped > 0)
             {
                 session.Info($"The {source} has {series.Length} values; training on the most recent {o.MaxTrainingWindows} windows (MaxTrainingWindows), the oldest {skipped} values unused.");

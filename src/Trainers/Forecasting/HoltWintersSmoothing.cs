@@ -65,7 +65,9 @@ internal sealed record HoltWintersSmoothing(double Alpha, double Beta, double Ph
     /// the period, mean zero) from the values minus their centred moving average (with fewer than two periods, the means of the
     /// window's last whole periods minus their overall mean), the trend as the change from the first deseasonalised
     /// period's mean to the second's per step (0 when the window is shorter than two periods), and the level as the first period's mean
-    /// moved back to that step along the trend. A window that is exactly a line plus a seasonal pattern starts with no error.
+    /// moved back to that step along the trend. With two seasons or more, a window that is exactly a line plus a seasonal pattern
+    /// starts with no error (and, undamped, is continued exactly). With one to two seasons a trend cannot be told from the season:
+    /// the start has no trend, and a trend in such a window shows up in the indices (the forecast then lags it like seasonal naive).
     /// </summary>
     private static (double Level, double Trend) InitialState(ReadOnlySpan<double> window, int period, Span<double> index)
     {
