@@ -122,6 +122,23 @@ public sealed class ForecasterLinearPartTests
     }
 
     [Fact]
+    public void MaxTrainingWindowsCountsWholeWindowsSoTheLinearPartKeepsThem()
+    {
+        // 200 values, at most 20 windows, the part reading 40 values and the networks 4: counted in the networks' windows the
+        // series would be cut to 24 values, too short for one 40-value window; counted in whole windows it keeps 60.
+        var ml = new MLContext(1);
+        float[] series = Enumerable.Range(0, 200).Select(t => 10 + MathF.Sin(t * 0.5f)).ToArray();
+        var options = ForecasterTestOptions.Small(epochs: 1);
+        options.Horizon = 1;
+        options.Window = 40;
+        options.NetworkWindow = 4;
+        options.MaxTrainingWindows = 20;
+        using var model = ml.Rnn().Forecaster(options).Fit(TestData.AsView(ml, series));
+        Assert.True(model.Parity!.Passed, $"max abs diff {model.Parity.MaxAbsDiff}");
+        Assert.Equal(40, OnnxModelImporter.Import(model.GetOnnxModel()).Forecasting!.Window);
+    }
+
+    [Fact]
     public void ASeasonalReferenceLongerThanTheNetworksWindowIsRefused()
     {
         var options = ForecasterTestOptions.Small();
